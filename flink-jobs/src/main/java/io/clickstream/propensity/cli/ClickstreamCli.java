@@ -1,0 +1,57 @@
+package io.clickstream.propensity.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Entry point of the job jar and of {@code bin/clickstream}. */
+@Command(
+    name = "clickstream",
+    mixinStandardHelpOptions = true,
+    versionProvider = ClickstreamCli.Version.class,
+    description = "Clickstream to Iceberg medallion tables and purchase-propensity scores, on Flink.",
+    subcommands = {
+      BackfillCommand.class,
+      SqlCommand.class,
+      CommandLine.HelpCommand.class
+    })
+public final class ClickstreamCli implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** Runs a command line and returns its exit code (for tests: no System.exit). */
+  public static int run(String... args) {
+    return new CommandLine(new ClickstreamCli())
+        .setExecutionExceptionHandler(new FailFast())
+        .execute(args);
+  }
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "choose a command");
+  }
+
+  /** Configuration errors end the run with their message, not a stack trace. */
+  static final class FailFast implements CommandLine.IExecutionExceptionHandler {
+    @Override
+    public int handleExecutionException(
+        Exception ex, CommandLine cmd, CommandLine.ParseResult parseResult) {
+      if (ex instanceof IllegalArgumentException || ex instanceof IllegalStateException) {
+        cmd.getErr().println(cmd.getColorScheme().errorText("error: " + ex.getMessage()));
+        return 2;
+      }
+      ex.printStackTrace(cmd.getErr());
+      return 1;
+    }
+  }
+
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = ClickstreamCli.class.getPackage().getImplementationVersion();
+      return new String[] {"clickstream-propensity " + (v == null ? "dev" : v)};
+    }
+  }
+}

@@ -1,0 +1,81 @@
+package io.clickstream.propensity.events;
+
+import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.dataformat.csv.CsvMapper;
+import com.fasterxml.jackson.dataformat.csv.CsvParser;
+import com.fasterxml.jackson.dataformat.csv.CsvSchema;
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * Parses the records of one CSV file given its header line: column order comes from the header
+ * (FEATURES.md §1), a record with another field count is {@code malformed_csv}, and the values go
+ * through {@link EventFields#validate}. Not thread-safe; one instance per reader.
+ */
+public final class CsvRecordParser {
+  private static final ObjectReader LINE_READER =
+      new CsvMapper()
+          .enable(CsvParser.Feature.WRAP_AS_ARRAY)
+          .readerFor(String[].class)
+          .with(CsvSchema.emptySchema());
+
+  private final int headerWidth;
+  /** For each of the nine fields, its column index in the file, or -1 when the header lacks it. */
+  private final int[] columnOf = new int[EventFields.NAMES.size()];
+  private final String[] values = new String[EventFields.NAMES.size()];
+
+  public CsvRecordParser(String headerLine) {
+    String header = headerLine.startsWith("\uFEFF") ? headerLine.substring(1) : headerLine;
+    String[] columns = splitOrEmpty(header);
+    this.headerWidth = columns.length;
+    Arrays.fill(columnOf, -1);
+    for (int c = 0; c < columns.length; c++) {
+      int field = EventFields.NAMES.indexOf(columns[c].trim().toLowerCase(Locale.ROOT));
+      if (field >= 0 && columnOf[field] < 0) {
+        columnOf[field] = c;
+      }
+    }
+  }
+
+  /** Parses one record line (without its line terminator). */
+  public ParseOutcome parse(String line) {
+    String[] fields;
+    try {
+      fields = readRow(line);
+    } catch (IOException | RuntimeException ex) {
+      return ParseOutcome.rejected(RejectReason.MALFORMED_CSV, "unparseable CSV: " + firstLine(ex));
+    }
+    if (fields.length != headerWidth) {
+      return ParseOutcome.rejected(
+          RejectReason.MALFORMED_CSV,
+          "record has " + fields.length + " fields, the header has " + headerWidth);
+    }
+    for (int f = 0; f < values.length; f++) {
+      values[f] = columnOf[f] >= 0 ? fields[columnOf[f]] : null;
+    }
+    return EventFields.validate(values);
+  }
+
+  private static String[] splitOrEmpty(String header) {
+    try {
+      return header.isEmpty() ? new String[0] : readRow(header);
+    } catch (IOException | RuntimeException ex) {
+      return new String[0];
+    }
+  }
+
+  /** One CSV row (RFC 4180 quoting) from one line; a line never spans records here. */
+  private static String[] readRow(String line) throws IOException {
+    try (MappingIterator<String[]> rows = LINE_READER.readValues(line)) {
+      return rows.hasNextValue() ? rows.nextValue() : new String[] {""};
+    }
+  }
+
+  private static String firstLine(Exception ex) {
+    String m = String.valueOf(ex.getMessage());
+    int nl = m.indexOf('\n');
+    return nl < 0 ? m : m.substring(0, nl);
+  }
+}

@@ -1,0 +1,206 @@
+package io.clickstream.propensity.features;
+
+import io.clickstream.propensity.events.ClickEvent;
+import io.clickstream.propensity.events.EventType;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * A live session set (cart or cart-product, FEATURES.md §3): counts the key's events up to and
+ * including each event, restarting after the session TTL.
+ *
+ * <p>Two input orders, one rule ({@link SessionState#apply}):
+ *
+ * <ul>
+ *   <li><b>arrival</b> (STREAMING): each event is counted and emitted at once, no waiting; an event
+ *       older than the newest one of its key is flagged late.
+ *   <li><b>canonical</b> (BATCH): Flink's batch shuffle does not order ties, so a key's events are
+ *       buffered, sorted by (event time, source position) and then fed in that order; the batch
+ *       runtime fires the end-of-key timer once all of the key's events are in.
+ * </ul>
+ *
+ * <p>The cart stage also removes exact duplicates (same event_id), which always share a cart, and
+ * the cart-product stage in canonical mode also sets the training label.
+ */
+public class SessionFeatureFunction
+    extends KeyedProcessFunction<String, FeaturedEvent, FeaturedEvent> {
+  private static final long serialVersionUID = 1L;
+
+  /** Exact duplicates removed by the cart stage (one per extra copy). */
+  public static final OutputTag<ClickEvent> DUPLICATES =
+      new OutputTag<>("duplicates", Types.POJO(ClickEvent.class));
+
+  private static final long END_OF_INPUT = Long.MAX_VALUE;
+
+  private final FeatureSet set;
+  private final SessionPolicy policy;
+  private final boolean canonicalOrder;
+  private final OutputTag<KeyMetrics> metricsTag;
+
+  private transient ValueState<SessionState> state;
+  private transient ListState<FeaturedEvent> buffer;
+  private transient MapState<String, Boolean> seenIds;
+  private transient ValueState<Long> expiryTimer;
+  private transient Counter lateEvents;
+
+  /**
+   * @param set {@link FeatureSet#CART} or {@link FeatureSet#CART_PRODUCT}
+   * @param canonicalOrder true in BATCH mode (buffer and sort each key), false in STREAMING mode
+   * @param metricsTag side output for the key's current state (gold metric rows)
+   */
+  public SessionFeatureFunction(
+      FeatureSet set, SessionPolicy policy, boolean canonicalOrder, OutputTag<KeyMetrics> metricsTag) {
+    if (!set.isSession()) {
+      throw new IllegalArgumentException(set + " is a daily set: use DailyFeatureFunction");
+    }
+    this.set = set;
+    this.policy = policy;
+    this.canonicalOrder = canonicalOrder;
+    this.metricsTag = metricsTag;
+  }
+
+  private boolean deduplicates() {
+    return set == FeatureSet.CART;
+  }
+
+  @Override
+  public void open(OpenContext openContext) {
+    state = getRuntimeContext().getState(
+        new ValueStateDescriptor<>(set.prefix() + "-session", Types.POJO(SessionState.class)));
+    if (canonicalOrder) {
+      buffer = getRuntimeContext().getListState(
+          new ListStateDescriptor<>(set.prefix() + "-buffer", Types.POJO(FeaturedEvent.class)));
+    } else {
+      expiryTimer = getRuntimeContext().getState(
+          new ValueStateDescriptor<>(set.prefix() + "-expiry-timer", Types.LONG));
+      if (deduplicates()) {
+        seenIds = getRuntimeContext().getMapState(
+            new MapStateDescriptor<>(set.prefix() + "-seen-ids", Types.STRING, Types.BOOLEAN));
+      }
+    }
+    lateEvents = getRuntimeContext().getMetricGroup().counter(set.prefix() + "LateEvents");
+  }
+
+  @Override
+  public void processElement(FeaturedEvent value, Context ctx, Collector<FeaturedEvent> out)
+      throws Exception {
+    if (canonicalOrder) {
+      buffer.add(value);
+      ctx.timerService().registerEventTimeTimer(END_OF_INPUT);
+      return;
+    }
+    if (deduplicates()) {
+      if (seenIds.contains(value.event.eventId)) {
+        ctx.output(DUPLICATES, value.event);
+        return;
+      }
+      seenIds.put(value.event.eventId, Boolean.TRUE);
+    }
+    SessionState s = current();
+    count(s, value, out);
+    state.update(s);
+    ctx.output(metricsTag, KeyMetrics.of(set, value.event, s.counts, s.newestEventTime));
+    scheduleExpiry(ctx, s);
+  }
+
+  @Override
+  public void onTimer(long timestamp, OnTimerContext ctx, Collector<FeaturedEvent> out)
+      throws Exception {
+    if (canonicalOrder) {
+      emitInCanonicalOrder(ctx, out);
+      return;
+    }
+    // Streaming: the watermark passed the key's expiry, so any in-order event would restart it
+    // from zero anyway: drop the state, which can no longer matter.
+    Long scheduled = expiryTimer.value();
+    if (scheduled != null && scheduled == timestamp) {
+      state.clear();
+      expiryTimer.clear();
+      if (seenIds != null) {
+        seenIds.clear();
+      }
+    }
+  }
+
+  private void emitInCanonicalOrder(OnTimerContext ctx, Collector<FeaturedEvent> out)
+      throws Exception {
+    List<FeaturedEvent> events = new ArrayList<>();
+    for (FeaturedEvent e : buffer.get()) {
+      events.add(e);
+    }
+    buffer.clear();
+    events.sort((a, b) -> ClickEvent.compareCanonical(a.event, b.event));
+
+    if (deduplicates()) {
+      Set<String> seen = new HashSet<>();
+      List<FeaturedEvent> distinct = new ArrayList<>(events.size());
+      for (FeaturedEvent e : events) {
+        if (seen.add(e.event.eventId)) {
+          distinct.add(e);
+        } else {
+          ctx.output(DUPLICATES, e.event);
+        }
+      }
+      events = distinct;
+    }
+    if (set == FeatureSet.CART_PRODUCT) {
+      // label: a purchase of the same cart-product comes later in canonical order
+      boolean purchaseLater = false;
+      for (int i = events.size() - 1; i >= 0; i--) {
+        events.get(i).label = purchaseLater ? 1 : 0;
+        purchaseLater |= events.get(i).event.eventType == EventType.PURCHASE;
+      }
+    }
+    SessionState s = new SessionState();
+    for (FeaturedEvent e : events) {
+      count(s, e, out);
+    }
+    if (!events.isEmpty()) {
+      ctx.output(metricsTag,
+          KeyMetrics.of(set, events.get(events.size() - 1).event, s.counts, s.newestEventTime));
+    }
+    state.clear();
+  }
+
+  private void count(SessionState s, FeaturedEvent e, Collector<FeaturedEvent> out) {
+    boolean late = s.apply(e.event, policy);
+    if (late) {
+      lateEvents.inc();
+      e.late = true;
+    }
+    e.setCounts(set, s.counts);
+    out.collect(e);
+  }
+
+  private SessionState current() throws Exception {
+    SessionState s = state.value();
+    return s != null ? s : new SessionState();
+  }
+
+  private void scheduleExpiry(Context ctx, SessionState s) throws Exception {
+    long at = Math.multiplyExact(s.expiresAfter(policy), 1000L) + 1;
+    Long scheduled = expiryTimer.value();
+    if (scheduled != null && scheduled == at) {
+      return;
+    }
+    if (scheduled != null) {
+      ctx.timerService().deleteEventTimeTimer(scheduled);
+    }
+    ctx.timerService().registerEventTimeTimer(at);
+    expiryTimer.update(at);
+  }
+}

@@ -1,0 +1,48 @@
+package io.clickstream.propensity.features;
+
+import io.clickstream.propensity.events.ClickEvent;
+import io.clickstream.propensity.events.EventType;
+
+/**
+ * Running state of one session key (cart or cart-product): the live counts since the last restart,
+ * with the expiry rule of FEATURES.md §3 applied in the order events are fed. Kept in Flink keyed
+ * state as a POJO.
+ */
+public class SessionState {
+  public int[] counts = new int[FeatureRules.COUNTS_PER_SET];
+  /** Newest event time counted, epoch seconds; the reference point of expiry and lateness. */
+  public long newestEventTime = Long.MIN_VALUE;
+  public boolean purchasedSinceRestart;
+
+  public SessionState() {}
+
+  public boolean isEmpty() {
+    return newestEventTime == Long.MIN_VALUE;
+  }
+
+  /**
+   * Counts {@code e}: restarts from zero when the gap to the newest event exceeds the TTL, then adds
+   * the event. Returns true when {@code e} is late (older than the newest event already counted);
+   * a late event is still counted.
+   */
+  public boolean apply(ClickEvent e, SessionPolicy policy) {
+    boolean late = !isEmpty() && e.eventTime < newestEventTime;
+    if (!isEmpty()
+        && FeatureRules.sessionExpired(newestEventTime, e.eventTime, purchasedSinceRestart, policy)) {
+      java.util.Arrays.fill(counts, 0);
+      purchasedSinceRestart = false;
+    }
+    FeatureRules.count(counts, 0, e.eventType);
+    if (e.eventType == EventType.PURCHASE) {
+      purchasedSinceRestart = true;
+    }
+    newestEventTime = Math.max(newestEventTime, e.eventTime);
+    return late;
+  }
+
+  /** Event time (epoch seconds) after which an in-order event would restart this key from zero. */
+  public long expiresAfter(SessionPolicy policy) {
+    return newestEventTime
+        + (purchasedSinceRestart ? policy.ttlAfterPurchaseSeconds() : policy.ttlOpenSeconds());
+  }
+}

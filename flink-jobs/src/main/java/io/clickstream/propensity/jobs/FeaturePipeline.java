@@ -1,0 +1,124 @@
+package io.clickstream.propensity.jobs;
+
+import io.clickstream.propensity.events.ClickEvent;
+import io.clickstream.propensity.events.IngestedRecord;
+import io.clickstream.propensity.features.DailyFeatureFunction;
+import io.clickstream.propensity.features.FeatureSet;
+import io.clickstream.propensity.features.FeaturedEvent;
+import io.clickstream.propensity.features.KeyMetrics;
+import io.clickstream.propensity.features.SessionFeatureFunction;
+import io.clickstream.propensity.features.SessionPolicy;
+import io.clickstream.propensity.features.SetKey;
+import java.util.EnumMap;
+import java.util.Map;
+import org.apache.flink.api.common.functions.FilterFunction;
+import org.apache.flink.api.common.functions.MapFunction;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * The one pipeline both modes run: ingested records in; bronze, rejected, featured silver events
+ * and the five sets' current state out. Sources and sinks are the caller's (files or Kafka in,
+ * Iceberg or test collectors out).
+ *
+ * <p>Stage order matters for streaming: the cart stage is keyed right after the source, so a cart's
+ * events reach it in Kafka offset order (the topic is keyed by user_id); the cart-product stage has
+ * one upstream subtask per cart; the daily sets are order-insensitive within a day.
+ */
+public final class FeaturePipeline {
+  private FeaturePipeline() {}
+
+  /** The streams the pipeline produces. */
+  public static final class Outputs {
+    /** Every record as received. */
+    public final DataStream<IngestedRecord> bronze;
+    /** Records that failed parsing or validation, with their reason. */
+    public final DataStream<IngestedRecord> rejected;
+    /** Distinct valid events with all 20 counts (50 features), late flag and (batch) label. */
+    public final DataStream<FeaturedEvent> featured;
+    /** Extra copies of exact duplicates, removed from silver. */
+    public final DataStream<ClickEvent> duplicates;
+    /** Current state per key of each set (gold metric rows). */
+    public final Map<FeatureSet, DataStream<KeyMetrics>> metrics;
+
+    Outputs(DataStream<IngestedRecord> bronze, DataStream<IngestedRecord> rejected,
+        DataStream<FeaturedEvent> featured, DataStream<ClickEvent> duplicates,
+        Map<FeatureSet, DataStream<KeyMetrics>> metrics) {
+      this.bronze = bronze;
+      this.rejected = rejected;
+      this.featured = featured;
+      this.duplicates = duplicates;
+      this.metrics = metrics;
+    }
+  }
+
+  /**
+   * @param canonicalOrder true for BATCH (each session key sorted into canonical order, one gold row
+   *     per key at the end), false for STREAMING (arrival order, no waiting)
+   */
+  public static Outputs build(
+      DataStream<IngestedRecord> ingested, SessionPolicy policy, boolean canonicalOrder) {
+    DataStream<IngestedRecord> rejected =
+        ingested.filter(new IsRejected()).name("rejected").uid("rejected");
+    DataStream<FeaturedEvent> stream = ingested
+        .filter(new IsValid()).name("valid").uid("valid")
+        .map(new ToFeaturedEvent()).name("to-featured").uid("to-featured")
+        .returns(Types.POJO(FeaturedEvent.class));
+
+    Map<FeatureSet, DataStream<KeyMetrics>> metrics = new EnumMap<>(FeatureSet.class);
+    DataStream<ClickEvent> duplicates = null;
+    for (FeatureSet set : FeatureSet.values()) {
+      OutputTag<KeyMetrics> tag = metricsTag(set);
+      SingleOutputStreamOperator<FeaturedEvent> stage = stream
+          .keyBy(new SetKey(set), Types.STRING)
+          .process(set.isSession()
+              ? new SessionFeatureFunction(set, policy, canonicalOrder, tag)
+              : new DailyFeatureFunction(set, canonicalOrder, tag))
+          .name(set.prefix() + "-features")
+          .uid(set.prefix() + "-features")
+          .returns(Types.POJO(FeaturedEvent.class));
+      metrics.put(set, stage.getSideOutput(tag));
+      if (set == FeatureSet.CART) {
+        duplicates = stage.getSideOutput(SessionFeatureFunction.DUPLICATES);
+      }
+      stream = stage;
+    }
+    return new Outputs(ingested, rejected, stream, duplicates, metrics);
+  }
+
+  static OutputTag<KeyMetrics> metricsTag(FeatureSet set) {
+    return new OutputTag<>(set.prefix() + "-metrics", Types.POJO(KeyMetrics.class));
+  }
+
+  /** Keeps the records that parsed into a valid event. */
+  public static final class IsValid implements FilterFunction<IngestedRecord> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public boolean filter(IngestedRecord r) {
+      return r.isValid();
+    }
+  }
+
+  /** Keeps the records that were rejected. */
+  public static final class IsRejected implements FilterFunction<IngestedRecord> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public boolean filter(IngestedRecord r) {
+      return !r.isValid();
+    }
+  }
+
+  /** Starts a valid record's trip through the feature stages. */
+  public static final class ToFeaturedEvent implements MapFunction<IngestedRecord, FeaturedEvent> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public FeaturedEvent map(IngestedRecord r) {
+      return FeaturedEvent.of(r.event);
+    }
+  }
+}

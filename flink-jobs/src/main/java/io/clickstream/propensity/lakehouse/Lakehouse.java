@@ -1,0 +1,151 @@
+package io.clickstream.propensity.lakehouse;
+
+import java.io.File;
+import java.net.URI;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.api.common.functions.MapFunction;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.table.data.RowData;
+import org.apache.flink.table.runtime.typeutils.InternalTypeInfo;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.iceberg.CatalogProperties;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.catalog.Catalog;
+import org.apache.iceberg.catalog.Namespace;
+import org.apache.iceberg.catalog.SupportsNamespaces;
+import org.apache.iceberg.expressions.Expressions;
+import org.apache.iceberg.flink.CatalogLoader;
+import org.apache.iceberg.flink.FlinkSchemaUtil;
+import org.apache.iceberg.flink.TableLoader;
+import org.apache.iceberg.flink.sink.IcebergSink;
+
+/**
+ * The Iceberg catalog of the medallion tables: a Hadoop catalog on a warehouse directory (local
+ * disk by default; any Hadoop file system URI such as {@code s3a://} works with its jars).
+ */
+public final class Lakehouse {
+  /** Catalog name used in Flink SQL ({@code sql/catalog.sql}). */
+  public static final String CATALOG_NAME = "clickstream";
+
+  private final String warehouse;
+  private final CatalogLoader catalogLoader;
+
+  private Lakehouse(String warehouse) {
+    this.warehouse = warehouse;
+    Map<String, String> props = new HashMap<>();
+    props.put(CatalogProperties.WAREHOUSE_LOCATION, warehouse);
+    this.catalogLoader = CatalogLoader.hadoop(CATALOG_NAME, new Configuration(), props);
+  }
+
+  /**
+   * @param warehouse a local directory (created if missing) or a file system URI
+   */
+  public static Lakehouse at(String warehouse) {
+    if (warehouse == null || warehouse.isBlank()) {
+      throw new IllegalArgumentException(
+          "warehouse location is empty: pass --warehouse DIR (a local directory or a URI such as "
+              + "s3a://bucket/warehouse)");
+    }
+    return new Lakehouse(normalise(warehouse));
+  }
+
+  static String normalise(String warehouse) {
+    URI uri = URI.create(warehouse.replace(" ", "%20"));
+    if (uri.getScheme() != null && uri.getScheme().length() > 1) {
+      return warehouse;
+    }
+    File dir = new File(warehouse).getAbsoluteFile();
+    if (!dir.isDirectory() && !dir.mkdirs()) {
+      throw new IllegalArgumentException(
+          "cannot create warehouse directory " + dir + ": check the path and its permissions");
+    }
+    return dir.toURI().toString();
+  }
+
+  /** The warehouse location as a URI. */
+  public String warehouse() {
+    return warehouse;
+  }
+
+  public CatalogLoader catalogLoader() {
+    return catalogLoader;
+  }
+
+  /** The Flink SQL statement that registers this catalog. */
+  public String createCatalogSql() {
+    return "CREATE CATALOG " + CATALOG_NAME + " WITH ('type'='iceberg', 'catalog-type'='hadoop', "
+        + "'warehouse'='" + warehouse.replace("'", "''") + "')";
+  }
+
+  /** Creates the namespaces and tables that do not exist yet; existing tables are left alone. */
+  public void ensureTables(List<LakehouseTable> tables) {
+    Catalog catalog = catalogLoader.loadCatalog();
+    for (LakehouseTable t : tables) {
+      Namespace ns = t.identifier().namespace();
+      if (catalog instanceof SupportsNamespaces
+          && !((SupportsNamespaces) catalog).namespaceExists(ns)) {
+        ((SupportsNamespaces) catalog).createNamespace(ns);
+      }
+      if (!catalog.tableExists(t.identifier())) {
+        catalog.createTable(t.identifier(), t.schema(), t.partitionSpec(), t.properties());
+      } else {
+        requireSameSchema(t, catalog.loadTable(t.identifier()));
+      }
+    }
+  }
+
+  private static void requireSameSchema(LakehouseTable t, Table table) {
+    if (!table.schema().sameSchema(t.schema())) {
+      throw new IllegalStateException(
+          "table " + t.qualifiedName() + " in the warehouse has another schema than this version "
+              + "of the job writes; drop it (or use another --warehouse) and re-run the backfill.\n"
+              + "  found:    " + table.schema().asStruct() + "\n  expected: " + t.schema().asStruct());
+    }
+  }
+
+  public Table load(LakehouseTable t) {
+    return catalogLoader.loadCatalog().loadTable(t.identifier());
+  }
+
+  /** Deletes every row of the table in one commit (no-op on an empty table). */
+  public void truncate(LakehouseTable t) {
+    Table table = load(t);
+    if (table.currentSnapshot() != null) {
+      table.newDelete().deleteFromRowFilter(Expressions.alwaysTrue()).commit();
+    }
+  }
+
+  public TableLoader tableLoader(LakehouseTable t) {
+    return TableLoader.fromCatalog(catalogLoader, t.identifier());
+  }
+
+  /** Converts {@code stream} to the table's rows and appends them with Iceberg's v2 sink. */
+  public <T> void append(DataStream<T> stream, MapFunction<T, RowData> toRow, LakehouseTable t) {
+    DataStream<RowData> rows = stream
+        .map(toRow)
+        .name("to-" + t.qualifiedName())
+        .uid("to-" + t.qualifiedName())
+        .returns(InternalTypeInfo.of(FlinkSchemaUtil.convert(t.schema())));
+    IcebergSink.forRowData(rows)
+        .tableLoader(tableLoader(t))
+        .uidSuffix(t.qualifiedName())
+        .append();
+  }
+
+  /** Like {@link #append}, but rows replace earlier rows with the same key (gold metric tables). */
+  public <T> void upsert(DataStream<T> stream, MapFunction<T, RowData> toRow, LakehouseTable t) {
+    DataStream<RowData> rows = stream
+        .map(toRow)
+        .name("to-" + t.qualifiedName())
+        .uid("to-" + t.qualifiedName())
+        .returns(InternalTypeInfo.of(FlinkSchemaUtil.convert(t.schema())));
+    IcebergSink.forRowData(rows)
+        .tableLoader(tableLoader(t))
+        .uidSuffix(t.qualifiedName())
+        .upsert(true)
+        .equalityFieldColumns(t.keyColumns())
+        .append();
+  }
+}

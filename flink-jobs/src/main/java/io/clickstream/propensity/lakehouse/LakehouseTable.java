@@ -1,0 +1,215 @@
+package io.clickstream.propensity.lakehouse;
+
+import static org.apache.iceberg.types.Types.NestedField.optional;
+import static org.apache.iceberg.types.Types.NestedField.required;
+
+import io.clickstream.propensity.events.EventFields;
+import io.clickstream.propensity.features.FeatureRules;
+import io.clickstream.propensity.features.FeatureSet;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.iceberg.PartitionSpec;
+import org.apache.iceberg.Schema;
+import org.apache.iceberg.TableProperties;
+import org.apache.iceberg.catalog.Namespace;
+import org.apache.iceberg.catalog.TableIdentifier;
+import org.apache.iceberg.types.Type;
+import org.apache.iceberg.types.Types;
+
+/**
+ * Every Iceberg table of the medallion layout, its schema, partitioning and properties, declared
+ * once. {@code sql/tables.sql} mirrors these for the SQL client and a test keeps the two equal.
+ */
+public enum LakehouseTable {
+  BRONZE_RAW("bronze", "clickstream_raw"),
+  SILVER_EVENTS("silver", "clickstream_events"),
+  SILVER_REJECTED("silver", "rejected_events"),
+  GOLD_CART_METRICS("gold", "cart_metrics"),
+  GOLD_CART_PRODUCT_METRICS("gold", "cart_product_metrics"),
+  GOLD_USER_METRICS("gold", "user_metrics"),
+  GOLD_PRODUCT_METRICS("gold", "product_metrics"),
+  GOLD_USER_PRODUCT_METRICS("gold", "user_product_metrics"),
+  GOLD_TRAINING_FEATURES("gold", "training_features");
+
+  /** Instants are Iceberg {@code timestamptz} (Flink TIMESTAMP_LTZ(6)): UTC, whatever the reader. */
+  private static final Type INSTANT = Types.TimestampType.withZone();
+
+  private final String namespace;
+  private final String name;
+
+  LakehouseTable(String namespace, String name) {
+    this.namespace = namespace;
+    this.name = name;
+  }
+
+  public TableIdentifier identifier() {
+    return TableIdentifier.of(Namespace.of(namespace), name);
+  }
+
+  /** {@code namespace.table}, as written in SQL. */
+  public String qualifiedName() {
+    return namespace + "." + name;
+  }
+
+  /** The gold metric table of a feature set. */
+  public static LakehouseTable metricsOf(FeatureSet set) {
+    switch (set) {
+      case CART:
+        return GOLD_CART_METRICS;
+      case CART_PRODUCT:
+        return GOLD_CART_PRODUCT_METRICS;
+      case USER:
+        return GOLD_USER_METRICS;
+      case PRODUCT:
+        return GOLD_PRODUCT_METRICS;
+      case USER_PRODUCT:
+        return GOLD_USER_PRODUCT_METRICS;
+      default:
+        throw new IllegalArgumentException("unknown feature set " + set);
+    }
+  }
+
+  /** The feature set of a gold metric table, or null for the other tables. */
+  public FeatureSet featureSet() {
+    for (FeatureSet set : FeatureSet.values()) {
+      if (metricsOf(set) == this) {
+        return set;
+      }
+    }
+    return null;
+  }
+
+  public Schema schema() {
+    switch (this) {
+      case BRONZE_RAW:
+        return new Schema(
+            required(1, "source", Types.StringType.get(), "input file path, or Kafka topic"),
+            required(2, "source_partition", Types.IntegerType.get(),
+                "index of the input file in the order given, or Kafka partition"),
+            required(3, "source_offset", Types.LongType.get(),
+                "line number in the file (1 = header), or Kafka offset"),
+            optional(4, "raw", Types.StringType.get(), "the record exactly as received"),
+            required(5, "ingested_at", INSTANT));
+      case SILVER_EVENTS:
+        return new Schema(
+            required(1, "event_id", Types.StringType.get(),
+                "deterministic hash of the nine fields in canonical form"),
+            required(2, EventFields.EVENT_TIME, INSTANT),
+            required(3, EventFields.EVENT_TYPE, Types.StringType.get()),
+            required(4, EventFields.PRODUCT_ID, Types.LongType.get()),
+            optional(5, EventFields.CATEGORY_ID, Types.LongType.get()),
+            optional(6, EventFields.CATEGORY_CODE, Types.StringType.get()),
+            optional(7, EventFields.BRAND, Types.StringType.get()),
+            required(8, EventFields.PRICE,
+                Types.DecimalType.of(EventFields.PRICE_PRECISION, EventFields.PRICE_SCALE)),
+            required(9, EventFields.USER_ID, Types.LongType.get()),
+            required(10, EventFields.USER_SESSION, Types.StringType.get()),
+            required(11, "source_partition", Types.IntegerType.get(),
+                "position of the first occurrence: file index or Kafka partition"),
+            required(12, "source_offset", Types.LongType.get(),
+                "position of the first occurrence: line number or Kafka offset"),
+            required(13, "ingested_at", INSTANT));
+      case SILVER_REJECTED:
+        return new Schema(
+            required(1, "source", Types.StringType.get()),
+            required(2, "source_partition", Types.IntegerType.get()),
+            required(3, "source_offset", Types.LongType.get()),
+            optional(4, "raw", Types.StringType.get()),
+            required(5, "reason", Types.StringType.get(), "machine-readable reason (FEATURES.md §2)"),
+            optional(6, "detail", Types.StringType.get(), "what is wrong, for humans"),
+            required(7, "ingested_at", INSTANT));
+      case GOLD_TRAINING_FEATURES:
+        return trainingSchema();
+      default:
+        return metricsSchema(featureSet());
+    }
+  }
+
+  public PartitionSpec partitionSpec() {
+    Schema schema = schema();
+    if (this == SILVER_EVENTS) {
+      return PartitionSpec.builderFor(schema).day(EventFields.EVENT_TIME).build();
+    }
+    return PartitionSpec.unpartitioned();
+  }
+
+  public Map<String, String> properties() {
+    if (featureSet() != null) {
+      // current state per key, upserted by the streaming job
+      return Map.of(TableProperties.FORMAT_VERSION, "2", TableProperties.UPSERT_ENABLED, "true");
+    }
+    return Map.of(TableProperties.FORMAT_VERSION, "2");
+  }
+
+  /** Key columns of a gold metric table (its primary key), else empty. */
+  public List<String> keyColumns() {
+    FeatureSet set = featureSet();
+    return set == null ? List.of() : keyColumns(set);
+  }
+
+  static List<String> keyColumns(FeatureSet set) {
+    switch (set) {
+      case CART:
+        return List.of(EventFields.USER_ID, EventFields.USER_SESSION);
+      case CART_PRODUCT:
+        return List.of(EventFields.USER_ID, EventFields.USER_SESSION, EventFields.PRODUCT_ID);
+      case USER:
+        return List.of(EventFields.USER_ID);
+      case PRODUCT:
+        return List.of(EventFields.PRODUCT_ID);
+      case USER_PRODUCT:
+        return List.of(EventFields.USER_ID, EventFields.PRODUCT_ID);
+      default:
+        throw new IllegalArgumentException("unknown feature set " + set);
+    }
+  }
+
+  private static Schema metricsSchema(FeatureSet set) {
+    List<Types.NestedField> fields = new ArrayList<>();
+    int id = 1;
+    for (String key : keyColumns(set)) {
+      fields.add(required(id++, key, keyType(key)));
+    }
+    for (int f = 0; f < FeatureRules.FEATURES_PER_SET; f++) {
+      fields.add(featureField(id++, FeatureRules.FEATURES.get(f), f));
+    }
+    fields.add(required(id, "last_event_time", INSTANT));
+    Set<Integer> identifiers = new java.util.HashSet<>();
+    for (int i = 1; i <= keyColumns(set).size(); i++) {
+      identifiers.add(i);
+    }
+    return new Schema(fields, identifiers);
+  }
+
+  private static Schema trainingSchema() {
+    List<Types.NestedField> fields = new ArrayList<>();
+    int id = 1;
+    fields.add(required(id++, "event_id", Types.StringType.get()));
+    fields.add(required(id++, EventFields.USER_ID, Types.LongType.get()));
+    fields.add(required(id++, EventFields.USER_SESSION, Types.StringType.get()));
+    fields.add(required(id++, EventFields.PRODUCT_ID, Types.LongType.get()));
+    fields.add(required(id++, EventFields.EVENT_TIME, INSTANT));
+    fields.add(required(id++, EventFields.EVENT_TYPE, Types.StringType.get()));
+    for (int i = 0; i < FeatureRules.MODEL_FEATURE_COUNT; i++) {
+      fields.add(featureField(id++, FeatureRules.MODEL_FEATURES.get(i),
+          i % FeatureRules.FEATURES_PER_SET));
+    }
+    fields.add(required(id++, "label", Types.IntegerType.get(),
+        "1 if a purchase of the same cart-product follows in canonical order"));
+    fields.add(required(id, "split", Types.StringType.get(), "train, test or validation (per cart)"));
+    return new Schema(fields);
+  }
+
+  /** Counts are BIGINT NOT NULL; ratios are DOUBLE, null when the denominator is 0. */
+  private static Types.NestedField featureField(int id, String name, int featureIndex) {
+    return featureIndex < FeatureRules.COUNTS_PER_SET
+        ? required(id, name, Types.LongType.get())
+        : optional(id, name, Types.DoubleType.get());
+  }
+
+  private static Type keyType(String column) {
+    return EventFields.USER_SESSION.equals(column) ? Types.StringType.get() : Types.LongType.get();
+  }
+}

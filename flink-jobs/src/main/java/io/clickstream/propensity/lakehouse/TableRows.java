@@ -1,0 +1,135 @@
+package io.clickstream.propensity.lakehouse;
+
+import io.clickstream.propensity.events.ClickEvent;
+import io.clickstream.propensity.events.EventFields;
+import io.clickstream.propensity.events.IngestedRecord;
+import io.clickstream.propensity.features.FeatureRules;
+import io.clickstream.propensity.features.FeaturedEvent;
+import io.clickstream.propensity.features.KeyMetrics;
+import org.apache.flink.api.common.functions.MapFunction;
+import org.apache.flink.table.data.DecimalData;
+import org.apache.flink.table.data.GenericRowData;
+import org.apache.flink.table.data.RowData;
+import org.apache.flink.table.data.StringData;
+import org.apache.flink.table.data.TimestampData;
+
+/**
+ * Conversions of pipeline records to the Flink {@link RowData} of each table, field for field in
+ * the order {@link LakehouseTable#schema()} declares (a test checks arity and types).
+ */
+public final class TableRows {
+  private TableRows() {}
+
+  /** A bronze row: the record as received. */
+  public static final class Bronze implements MapFunction<IngestedRecord, RowData> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public RowData map(IngestedRecord r) {
+      return GenericRowData.of(
+          str(r.source), r.sourceOrder, r.sourceOffset, str(r.raw), millis(r.ingestedAt));
+    }
+  }
+
+  /** A rejected row: the record with its reason. */
+  public static final class Rejected implements MapFunction<IngestedRecord, RowData> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public RowData map(IngestedRecord r) {
+      return GenericRowData.of(
+          str(r.source), r.sourceOrder, r.sourceOffset, str(r.raw), str(r.reason), str(r.detail),
+          millis(r.ingestedAt));
+    }
+  }
+
+  /** A silver row: the typed, deduplicated event. */
+  public static final class Silver implements MapFunction<FeaturedEvent, RowData> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public RowData map(FeaturedEvent f) {
+      ClickEvent e = f.event;
+      return GenericRowData.of(
+          str(e.eventId), seconds(e.eventTime), str(e.eventType.wireName()), e.productId,
+          e.categoryId, str(e.categoryCode), str(e.brand),
+          DecimalData.fromBigDecimal(e.price, EventFields.PRICE_PRECISION, EventFields.PRICE_SCALE),
+          e.userId, str(e.userSession), e.sourceOrder, e.sourceOffset, millis(e.ingestedAt));
+    }
+  }
+
+  /** A training row: keys, the 50 point-in-time features, label and split. */
+  public static final class Training implements MapFunction<FeaturedEvent, RowData> {
+    private static final long serialVersionUID = 1L;
+    private static final int HEAD = 6;
+
+    @Override
+    public RowData map(FeaturedEvent f) {
+      ClickEvent e = f.event;
+      GenericRowData row = new GenericRowData(HEAD + FeatureRules.MODEL_FEATURE_COUNT + 2);
+      row.setField(0, str(e.eventId));
+      row.setField(1, e.userId);
+      row.setField(2, str(e.userSession));
+      row.setField(3, e.productId);
+      row.setField(4, seconds(e.eventTime));
+      row.setField(5, str(e.eventType.wireName()));
+      double[] v = f.modelVector();
+      for (int i = 0; i < v.length; i++) {
+        row.setField(HEAD + i, feature(v[i], i % FeatureRules.FEATURES_PER_SET));
+      }
+      row.setField(HEAD + v.length, f.label);
+      row.setField(HEAD + v.length + 1, str(FeatureRules.split(e.userId, e.userSession)));
+      return row;
+    }
+  }
+
+  /** A gold metric row: the key, its ten features after all events seen, last event time. */
+  public static final class Metrics implements MapFunction<KeyMetrics, RowData> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public RowData map(KeyMetrics m) {
+      java.util.List<String> keys = LakehouseTable.keyColumns(m.set);
+      GenericRowData row = new GenericRowData(keys.size() + FeatureRules.FEATURES_PER_SET + 1);
+      int i = 0;
+      for (String key : keys) {
+        switch (key) {
+          case EventFields.USER_ID:
+            row.setField(i++, m.userId);
+            break;
+          case EventFields.USER_SESSION:
+            row.setField(i++, str(m.userSession));
+            break;
+          default:
+            row.setField(i++, m.productId);
+        }
+      }
+      double[] v = m.features();
+      for (int f = 0; f < v.length; f++) {
+        row.setField(i++, feature(v[f], f));
+      }
+      row.setField(i, seconds(m.lastEventTime));
+      return row;
+    }
+  }
+
+  /** A count as BIGINT, or a ratio as DOUBLE with NaN (missing) stored as null. */
+  static Object feature(double value, int featureIndex) {
+    if (featureIndex < FeatureRules.COUNTS_PER_SET) {
+      return (long) value;
+    }
+    return Double.isNaN(value) ? null : value;
+  }
+
+  static StringData str(String s) {
+    return s == null ? null : StringData.fromString(s);
+  }
+
+  static TimestampData seconds(long epochSecond) {
+    return TimestampData.fromEpochMillis(epochSecond * 1000L);
+  }
+
+  static TimestampData millis(long epochMillis) {
+    return TimestampData.fromEpochMillis(epochMillis);
+  }
+}
