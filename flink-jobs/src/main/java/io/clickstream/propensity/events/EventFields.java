@@ -7,6 +7,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeFormatterBuilder;
+import java.time.format.ResolverStyle;
 import java.time.temporal.ChronoField;
 import java.util.List;
 
@@ -35,18 +36,22 @@ public final class EventFields {
   public static final int PRICE_SCALE = 6;
 
   // "2020-09-24 11:57:06" with an optional fraction (truncated to the second: the contract is
-  // second precision). 'T' is normalised to ' ' before parsing.
+  // second precision). 'T' is normalised to ' ' before parsing. STRICT: an impossible date such as
+  // 2020-02-30 is rejected, not silently moved to the last valid day of the month.
   private static final DateTimeFormatter LOCAL =
       new DateTimeFormatterBuilder()
           .appendPattern("uuuu-MM-dd HH:mm:ss")
           .optionalStart()
           .appendFraction(ChronoField.NANO_OF_SECOND, 0, 9, true)
           .optionalEnd()
-          .toFormatter();
+          .toFormatter()
+          .withResolverStyle(ResolverStyle.STRICT);
   private static final DateTimeFormatter WITH_OFFSET =
-      new DateTimeFormatterBuilder().append(LOCAL).appendOffset("+HH:MM", "Z").toFormatter();
+      new DateTimeFormatterBuilder().append(LOCAL).appendOffset("+HH:MM", "Z").toFormatter()
+          .withResolverStyle(ResolverStyle.STRICT);
   private static final DateTimeFormatter WITH_COMPACT_OFFSET =
-      new DateTimeFormatterBuilder().append(LOCAL).appendOffset("+HHMM", "Z").toFormatter();
+      new DateTimeFormatterBuilder().append(LOCAL).appendOffset("+HHMM", "Z").toFormatter()
+          .withResolverStyle(ResolverStyle.STRICT);
 
   private EventFields() {}
 
