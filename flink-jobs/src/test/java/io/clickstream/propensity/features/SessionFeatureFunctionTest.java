@@ -1,0 +1,405 @@
+package io.clickstream.propensity.features;
+
+import static io.clickstream.propensity.events.EventType.CART;
+import static io.clickstream.propensity.events.EventType.PURCHASE;
+import static io.clickstream.propensity.events.EventType.REMOVE_FROM_CART;
+import static io.clickstream.propensity.events.EventType.VIEW;
+import static io.clickstream.propensity.features.TestEvents.DAY;
+import static io.clickstream.propensity.features.TestEvents.HOUR;
+import static io.clickstream.propensity.features.TestEvents.copyAt;
+import static io.clickstream.propensity.features.TestEvents.countsOf;
+import static io.clickstream.propensity.features.TestEvents.ev;
+import static io.clickstream.propensity.features.TestEvents.feed;
+import static io.clickstream.propensity.features.TestEvents.pos;
+import static io.clickstream.propensity.features.TestEvents.t;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.clickstream.propensity.events.ClickEvent;
+import io.clickstream.propensity.events.EventType;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.stream.Collectors;
+import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The live session sets, cart and cart_product (FEATURES.md §3, §4 label). */
+class SessionFeatureFunctionTest {
+  static final long T0 = t("2020-09-24T10:00:00Z");
+  static final SessionPolicy P = SessionPolicy.DEFAULT;
+
+  /**
+   * Runs one session stage over events given in feeding order; canonical = BATCH behaviour (the
+   * watermark jumps to the end once all events are in, as the batch runtime does per key).
+   */
+  static List<FeaturedEvent> run(FeatureSet set, SessionPolicy policy, boolean canonical,
+      List<ClickEvent> events) throws Exception {
+    try (var h = TestEvents.session(set, policy, canonical)) {
+      feed(h, events);
+      if (canonical) {
+        assertThat(h.extractOutputValues()).as("batch mode waits for the end of the key").isEmpty();
+        h.processWatermark(new Watermark(Long.MAX_VALUE));
+      }
+      return h.extractOutputValues();
+    }
+  }
+
+  static Map<String, int[]> countsByPosition(List<FeaturedEvent> out, FeatureSet set) {
+    Map<String, int[]> m = new HashMap<>();
+    for (FeaturedEvent f : out) {
+      assertThat(m.put(pos(f.event), countsOf(f, set))).as("emitted once: " + f).isNull();
+    }
+    return m;
+  }
+
+  static List<int[]> counts(List<FeaturedEvent> out, FeatureSet set) {
+    return out.stream().map(f -> countsOf(f, set)).collect(Collectors.toList());
+  }
+
+  // ---- counting up to and including the event
+
+  @ParameterizedTest(name = "canonical={0}")
+  @ValueSource(booleans = {true, false})
+  void cartCountsEveryTypeUpToAndIncludingTheEvent(boolean canonical) throws Exception {
+    List<ClickEvent> in = List.of(
+        ev(T0, VIEW, 1, "s", 10, 2),
+        ev(T0 + 5, VIEW, 1, "s", 11, 3),
+        ev(T0 + 9, CART, 1, "s", 10, 4),
+        ev(T0 + 20, REMOVE_FROM_CART, 1, "s", 10, 5),
+        ev(T0 + 30, PURCHASE, 1, "s", 11, 6),
+        ev(T0 + 31, VIEW, 2, "s", 10, 7)); // another user's cart with the same session id
+    List<FeaturedEvent> out = run(FeatureSet.CART, P, canonical, in);
+    Map<String, int[]> c = countsByPosition(out, FeatureSet.CART);
+    assertThat(c.get("0:2")).containsExactly(1, 1, 0, 0);
+    assertThat(c.get("0:3")).containsExactly(2, 2, 0, 0);
+    assertThat(c.get("0:4")).containsExactly(3, 2, 1, 0);
+    assertThat(c.get("0:5")).containsExactly(4, 2, 1, 0);
+    assertThat(c.get("0:6")).containsExactly(5, 2, 1, 1);
+    assertThat(c.get("0:7")).containsExactly(1, 1, 0, 0);
+    assertThat(out).allSatisfy(f -> assertThat(f.late).isFalse());
+    // only the cart slice is written by the cart stage
+    assertThat(out).allSatisfy(f -> assertThat(countsOf(f, FeatureSet.CART_PRODUCT)).containsOnly(0));
+  }
+
+  @ParameterizedTest(name = "canonical={0}")
+  @ValueSource(booleans = {true, false})
+  void cartProductCountsOnlyTheSameProductOfTheSameCart(boolean canonical) throws Exception {
+    List<ClickEvent> in = List.of(
+        ev(T0, VIEW, 1, "s", 10, 2),
+        ev(T0 + 1, VIEW, 1, "s", 11, 3),
+        ev(T0 + 2, CART, 1, "s", 10, 4),
+        ev(T0 + 3, VIEW, 1, "other", 10, 5));
+    Map<String, int[]> c = countsByPosition(run(FeatureSet.CART_PRODUCT, P, canonical, in),
+        FeatureSet.CART_PRODUCT);
+    assertThat(c.get("0:2")).containsExactly(1, 1, 0, 0);
+    assertThat(c.get("0:3")).containsExactly(1, 1, 0, 0);
+    assertThat(c.get("0:4")).containsExactly(2, 1, 1, 0);
+    assertThat(c.get("0:5")).containsExactly(1, 1, 0, 0);
+  }
+
+  @Test
+  void tiesAtTheSameSecondFollowSourcePositionNotFeedingOrder() throws Exception {
+    // fed in the order offset 10, 5, 7, then file 1 line 2, then file 0 line 100
+    List<ClickEvent> in = List.of(
+        ev(T0, VIEW, 1, "s", 10, 0, 10),
+        ev(T0, CART, 1, "s", 10, 0, 5),
+        ev(T0, VIEW, 1, "s", 11, 0, 7),
+        ev(T0 + 1, VIEW, 1, "s", 12, 1, 2),
+        ev(T0 + 1, VIEW, 1, "s", 13, 0, 100));
+    Map<String, int[]> c = countsByPosition(run(FeatureSet.CART, P, true, in), FeatureSet.CART);
+    assertThat(c.get("0:5")).containsExactly(1, 0, 1, 0);
+    assertThat(c.get("0:7")).containsExactly(2, 1, 1, 0);
+    assertThat(c.get("0:10")).containsExactly(3, 2, 1, 0);
+    assertThat(c.get("0:100")).containsExactly(4, 3, 1, 0); // file 0 before file 1
+    assertThat(c.get("1:2")).containsExactly(5, 4, 1, 0);
+  }
+
+  @Test
+  void canonicalModeGivesTheSameCountsWhateverTheFeedingOrder() throws Exception {
+    Random rnd = new Random(42);
+    List<ClickEvent> in = new ArrayList<>();
+    EventType[] types = EventType.values();
+    long offset = 2;
+    for (int i = 0; i < 120; i++) {
+      long user = 1 + rnd.nextInt(3);
+      String session = "s" + rnd.nextInt(2);
+      long time = T0 + rnd.nextInt(6); // many ties
+      ClickEvent e = ev(time, types[rnd.nextInt(types.length)], user, session, 1 + rnd.nextInt(3),
+          rnd.nextInt(2), offset++);
+      if (in.stream().noneMatch(o -> o.eventId.equals(e.eventId))) { // duplicates: tested apart
+        in.add(e);
+      }
+    }
+    assertThat(in).hasSizeGreaterThan(60);
+    for (FeatureSet set : new FeatureSet[] {FeatureSet.CART, FeatureSet.CART_PRODUCT}) {
+      // naive expectation: same key, (time, position) <= the event's
+      Map<String, int[]> expected = new HashMap<>();
+      for (ClickEvent e : in) {
+        int[] c = new int[4];
+        for (ClickEvent o : in) {
+          if (SetKey.of(set, o).equals(SetKey.of(set, e)) && ClickEvent.compareCanonical(o, e) <= 0) {
+            c[0]++;
+            c[1] += o.eventType == VIEW ? 1 : 0;
+            c[2] += o.eventType == CART ? 1 : 0;
+            c[3] += o.eventType == PURCHASE ? 1 : 0;
+          }
+        }
+        expected.put(pos(e), c);
+      }
+      for (int round = 0; round < 5; round++) {
+        List<ClickEvent> shuffled = new ArrayList<>(in);
+        Collections.shuffle(shuffled, rnd);
+        Map<String, int[]> actual = countsByPosition(run(set, P, true, shuffled), set);
+        assertThat(actual).hasSameSizeAs(expected);
+        expected.forEach((p, c) -> assertThat(actual.get(p)).as(set + " " + p).containsExactly(c));
+      }
+    }
+  }
+
+  @Test
+  void streamingInCanonicalOrderEqualsBatch() throws Exception {
+    Random rnd = new Random(5);
+    List<ClickEvent> in = new ArrayList<>();
+    long time = T0;
+    for (int i = 0; i < 200; i++) {
+      time += rnd.nextInt(4) == 0 ? 0 : rnd.nextInt(3) == 0 ? 2 * DAY + rnd.nextInt(40) * DAY : rnd.nextInt(600);
+      in.add(ev(time, EventType.values()[rnd.nextInt(4)], 1 + rnd.nextInt(2), "s", 1 + rnd.nextInt(2), i + 2));
+    }
+    for (FeatureSet set : new FeatureSet[] {FeatureSet.CART, FeatureSet.CART_PRODUCT}) {
+      Map<String, int[]> batch = countsByPosition(run(set, P, true, in), set);
+      Map<String, int[]> stream = countsByPosition(run(set, P, false, in), set);
+      assertThat(stream).hasSameSizeAs(batch);
+      batch.forEach((p, c) -> assertThat(stream.get(p)).as(set + " " + p).containsExactly(c));
+    }
+  }
+
+  // ---- expiry
+
+  @ParameterizedTest(name = "canonical={0}")
+  @ValueSource(booleans = {true, false})
+  void openCartRestartsAfterMoreThan30DaysNotAtExactly30(boolean canonical) throws Exception {
+    List<ClickEvent> in = List.of(
+        ev(T0, VIEW, 1, "s", 10, 2),
+        ev(T0 + 30 * DAY, VIEW, 1, "s", 10, 3), // exactly the TTL: continues
+        ev(T0 + 60 * DAY + 1, CART, 1, "s", 10, 4), // one second more: restarts
+        ev(T0 + 60 * DAY + 2, VIEW, 1, "s", 10, 5));
+    for (FeatureSet set : new FeatureSet[] {FeatureSet.CART, FeatureSet.CART_PRODUCT}) {
+      assertThat(counts(run(set, P, canonical, in), set)).containsExactly(
+          new int[] {1, 1, 0, 0}, new int[] {2, 2, 0, 0}, new int[] {1, 0, 1, 0}, new int[] {2, 1, 1, 0});
+    }
+  }
+
+  @ParameterizedTest(name = "canonical={0}")
+  @ValueSource(booleans = {true, false})
+  void afterAPurchaseTheTtlIsOneDayUntilTheNextRestart(boolean canonical) throws Exception {
+    List<ClickEvent> in = List.of(
+        ev(T0, VIEW, 1, "s", 10, 2),
+        ev(T0 + HOUR, PURCHASE, 1, "s", 10, 3),
+        ev(T0 + HOUR + DAY, VIEW, 1, "s", 10, 4), // exactly one day: continues
+        ev(T0 + HOUR + 2 * DAY + 1, VIEW, 1, "s", 10, 5), // > 1 day after a purchase: restarts
+        ev(T0 + HOUR + 12 * DAY, CART, 1, "s", 10, 6)); // no purchase since restart: 30 days
+    for (FeatureSet set : new FeatureSet[] {FeatureSet.CART, FeatureSet.CART_PRODUCT}) {
+      assertThat(counts(run(set, P, canonical, in), set)).containsExactly(
+          new int[] {1, 1, 0, 0}, new int[] {2, 1, 0, 1}, new int[] {3, 2, 0, 1},
+          new int[] {1, 1, 0, 0}, new int[] {2, 1, 1, 0});
+    }
+  }
+
+  @Test
+  void aPurchaseOfAnotherProductShortensTheCartTtlButNotTheCartProductTtl() throws Exception {
+    List<ClickEvent> in = List.of(
+        ev(T0, VIEW, 1, "s", 10, 2),
+        ev(T0 + 1, PURCHASE, 1, "s", 11, 3),
+        ev(T0 + 3 * DAY, VIEW, 1, "s", 10, 4));
+    List<FeaturedEvent> cart = run(FeatureSet.CART, P, true, in);
+    assertThat(countsOf(cart.get(2), FeatureSet.CART)).containsExactly(1, 1, 0, 0);
+    List<FeaturedEvent> cp = run(FeatureSet.CART_PRODUCT, P, true, in);
+    assertThat(countsByPosition(cp, FeatureSet.CART_PRODUCT).get("0:4")).containsExactly(2, 2, 0, 0);
+  }
+
+  @ParameterizedTest(name = "canonical={0}")
+  @ValueSource(booleans = {true, false})
+  void ttlsAreConfigurable(boolean canonical) throws Exception {
+    SessionPolicy p = new SessionPolicy(Duration.ofMinutes(10), Duration.ofHours(2));
+    List<ClickEvent> in = List.of(
+        ev(T0, VIEW, 1, "s", 10, 2),
+        ev(T0 + 2 * HOUR, VIEW, 1, "s", 10, 3), // exactly 2 h: continues
+        ev(T0 + 4 * HOUR + 1, VIEW, 1, "s", 10, 4), // restarts
+        ev(T0 + 4 * HOUR + 2, PURCHASE, 1, "s", 10, 5),
+        ev(T0 + 4 * HOUR + 602, VIEW, 1, "s", 10, 6), // exactly 10 min after the purchase
+        ev(T0 + 4 * HOUR + 1203, VIEW, 1, "s", 10, 7)); // 10 min + 1 s: restarts
+    assertThat(counts(run(FeatureSet.CART, p, canonical, in), FeatureSet.CART)).containsExactly(
+        new int[] {1, 1, 0, 0}, new int[] {2, 2, 0, 0}, new int[] {1, 1, 0, 0},
+        new int[] {2, 1, 0, 1}, new int[] {3, 2, 0, 1}, new int[] {1, 1, 0, 0});
+    // with the default policy nothing here expires
+    assertThat(counts(run(FeatureSet.CART, P, canonical, in), FeatureSet.CART).get(5))
+        .containsExactly(6, 5, 0, 1);
+  }
+
+  // ---- dedup and label
+
+  @Test
+  void cartStageRemovesExactDuplicatesKeepingTheFirstPosition() throws Exception {
+    ClickEvent a = ev(T0, VIEW, 1, "s", 10, 0, 20);
+    ClickEvent b = ev(T0 + 1, CART, 1, "s", 10, 0, 21);
+    ClickEvent aLater = copyAt(a, 0, 30);
+    ClickEvent aOtherFile = copyAt(a, 1, 3);
+    assertThat(aLater.eventId).isEqualTo(a.eventId);
+    try (var h = TestEvents.session(FeatureSet.CART, P, true)) {
+      feed(h, List.of(aOtherFile, b, aLater, a)); // first occurrence fed last
+      h.processWatermark(new Watermark(Long.MAX_VALUE));
+      List<FeaturedEvent> out = h.extractOutputValues();
+      assertThat(out).extracting(f -> pos(f.event)).containsExactly("0:20", "0:21");
+      assertThat(countsOf(out.get(1), FeatureSet.CART)).containsExactly(2, 1, 1, 0);
+      assertThat(h.getSideOutput(SessionFeatureFunction.DUPLICATES))
+          .extracting(r -> pos(r.getValue())).containsExactlyInAnyOrder("0:30", "1:3");
+    }
+  }
+
+  @Test
+  void streamingCartStageRemovesDuplicatesOfAnEarlierArrival() throws Exception {
+    ClickEvent a = ev(T0, VIEW, 1, "s", 10, 0, 20);
+    try (var h = TestEvents.session(FeatureSet.CART, P, false)) {
+      feed(h, List.of(a, ev(T0 + 1, VIEW, 1, "s", 11, 0, 21), copyAt(a, 0, 22)));
+      assertThat(h.extractOutputValues()).extracting(f -> pos(f.event)).containsExactly("0:20", "0:21");
+      assertThat(h.getSideOutput(SessionFeatureFunction.DUPLICATES))
+          .extracting(r -> pos(r.getValue())).containsExactly("0:22");
+    }
+  }
+
+  @Test
+  void cartProductStageDoesNotDeduplicate() throws Exception {
+    ClickEvent a = ev(T0, VIEW, 1, "s", 10, 0, 20);
+    List<FeaturedEvent> out = run(FeatureSet.CART_PRODUCT, P, true, List.of(a, copyAt(a, 0, 21)));
+    assertThat(out).hasSize(2);
+  }
+
+  @Test
+  void labelIsOneOnlyWhenAPurchaseOfTheSameCartProductFollowsInCanonicalOrder() throws Exception {
+    List<ClickEvent> in = new ArrayList<>(List.of(
+        ev(T0, VIEW, 1, "s", 10, 2), // purchase of 10 later -> 1
+        ev(T0 + 10, CART, 1, "s", 10, 3), // -> 1
+        ev(T0 + 20, PURCHASE, 1, "s", 10, 4),
+        ev(T0 + 30, VIEW, 1, "s", 10, 5), // purchase was earlier -> 0
+        ev(T0 + 40, VIEW, 1, "s", 11, 6), // other product, purchase at the same second later position -> 1
+        ev(T0 + 40, PURCHASE, 1, "s", 11, 7),
+        ev(T0 + 50, VIEW, 1, "s", 12, 9), // same second, purchase at an earlier position -> 0
+        ev(T0 + 50, PURCHASE, 1, "s", 12, 8),
+        ev(T0 + 60, VIEW, 1, "s", 13, 10), // purchased in another session only -> 0
+        ev(T0 + 61, PURCHASE, 1, "t", 13, 11),
+        ev(T0 + 62, VIEW, 2, "s", 13, 12), // another user, same session id -> 0
+        ev(T0 + 70, VIEW, 1, "s", 14, 13), // purchase 40 days later, after an expiry restart -> 1
+        ev(T0 + 40 * DAY, PURCHASE, 1, "s", 14, 14)));
+    Collections.shuffle(in, new Random(3));
+    Map<String, Integer> label = new HashMap<>();
+    for (FeaturedEvent f : run(FeatureSet.CART_PRODUCT, P, true, in)) {
+      if (f.event.eventType != PURCHASE) {
+        label.put(pos(f.event), f.label);
+      }
+    }
+    assertThat(label).containsExactlyInAnyOrderEntriesOf(Map.of(
+        "0:2", 1, "0:3", 1, "0:5", 0, "0:6", 1, "0:9", 0, "0:10", 0, "0:12", 0, "0:13", 1));
+  }
+
+  @Test
+  void streamingLeavesTheLabelUnknown() throws Exception {
+    List<FeaturedEvent> out = run(FeatureSet.CART_PRODUCT, P, false,
+        List.of(ev(T0, VIEW, 1, "s", 10, 2), ev(T0 + 1, PURCHASE, 1, "s", 10, 3)));
+    assertThat(out).allSatisfy(f -> assertThat(f.label).isEqualTo(-1));
+  }
+
+  // ---- streaming: late events and expiry timer
+
+  @Test
+  void streamingFlagsAnEventOlderThanTheNewestOfItsCartAsLateAndStillCountsIt() throws Exception {
+    List<FeaturedEvent> out = run(FeatureSet.CART, P, false, List.of(
+        ev(T0 + 100, VIEW, 1, "s", 10, 2),
+        ev(T0 + 50, CART, 1, "s", 10, 3), // older than the newest: late, counted in arrival order
+        ev(T0 + 100, VIEW, 1, "s", 11, 4), // same second as the newest: not late
+        ev(T0 + 60, VIEW, 2, "s", 11, 5))); // another cart: its own newest
+    assertThat(out).extracting(f -> f.late).containsExactly(false, true, false, false);
+    assertThat(counts(out, FeatureSet.CART)).containsExactly(
+        new int[] {1, 1, 0, 0}, new int[] {2, 1, 1, 0}, new int[] {3, 2, 1, 0}, new int[] {1, 1, 0, 0});
+  }
+
+  @Test
+  void streamingExpiryTimerClearsTheStateOnceTheWatermarkPassesTheTtl() throws Exception {
+    try (KeyedOneInputStreamOperatorTestHarness<String, FeaturedEvent, FeaturedEvent> h =
+        TestEvents.session(FeatureSet.CART, P, false)) {
+      feed(h, List.of(ev(T0, VIEW, 1, "s", 10, 2), ev(T0 + 10 * DAY, VIEW, 1, "s", 10, 3)));
+      assertThat(h.numKeyedStateEntries()).isPositive();
+      // the second event moved the expiry to T0 + 40 days
+      h.processWatermark(new Watermark((T0 + 30 * DAY + 1) * 1000L));
+      assertThat(h.numKeyedStateEntries()).isPositive();
+      h.processWatermark(new Watermark((T0 + 40 * DAY) * 1000L));
+      assertThat(h.numKeyedStateEntries()).as("exactly at the TTL the key can still continue").isPositive();
+      h.processWatermark(new Watermark((T0 + 40 * DAY) * 1000L + 1000L));
+      assertThat(h.numKeyedStateEntries()).isZero();
+      // a (late) event now starts from zero, and a copy of an earlier event is no longer a duplicate
+      feed(h, List.of(ev(T0 + 10 * DAY, VIEW, 1, "s", 10, 4)));
+      List<FeaturedEvent> out = h.extractOutputValues();
+      assertThat(countsOf(out.get(out.size() - 1), FeatureSet.CART)).containsExactly(1, 1, 0, 0);
+    }
+  }
+
+  @Test
+  void streamingExpiryAfterAPurchaseUsesTheShortTtl() throws Exception {
+    try (var h = TestEvents.session(FeatureSet.CART_PRODUCT, P, false)) {
+      feed(h, List.of(ev(T0, PURCHASE, 1, "s", 10, 2)));
+      h.processWatermark(new Watermark((T0 + DAY) * 1000L));
+      assertThat(h.numKeyedStateEntries()).isPositive();
+      h.processWatermark(new Watermark((T0 + DAY + 1) * 1000L));
+      assertThat(h.numKeyedStateEntries()).isZero();
+    }
+  }
+
+  // ---- gold metric rows
+
+  @Test
+  void batchEmitsOneMetricRowPerKeyAtTheEnd() throws Exception {
+    try (var h = TestEvents.session(FeatureSet.CART, P, true)) {
+      feed(h, List.of(
+          ev(T0 + 5, PURCHASE, 1, "s", 10, 3),
+          ev(T0, VIEW, 1, "s", 10, 2),
+          ev(T0 + 7, VIEW, 2, "s", 11, 4),
+          ev(T0 - 50 * DAY, VIEW, 2, "s", 11, 5))); // expired before the next one
+      assertThat(TestEvents.metrics(h)).isEmpty();
+      h.processWatermark(new Watermark(Long.MAX_VALUE));
+      List<KeyMetrics> rows = TestEvents.metrics(h);
+      assertThat(rows).hasSize(2);
+      KeyMetrics u1 = rows.stream().filter(r -> r.userId == 1).findFirst().orElseThrow();
+      assertThat(u1.set).isEqualTo(FeatureSet.CART);
+      assertThat(u1.userSession).isEqualTo("s");
+      assertThat(u1.counts).containsExactly(2, 1, 0, 1);
+      assertThat(u1.lastEventTime).isEqualTo(T0 + 5);
+      KeyMetrics u2 = rows.stream().filter(r -> r.userId == 2).findFirst().orElseThrow();
+      assertThat(u2.counts).containsExactly(1, 1, 0, 0); // current state: since the restart
+      assertThat(u2.lastEventTime).isEqualTo(T0 + 7);
+    }
+  }
+
+  @Test
+  void streamingEmitsTheKeysCurrentStateWithEveryEvent() throws Exception {
+    try (var h = TestEvents.session(FeatureSet.CART_PRODUCT, P, false)) {
+      feed(h, List.of(ev(T0, VIEW, 1, "s", 10, 2), ev(T0 + 3, CART, 1, "s", 10, 3)));
+      List<KeyMetrics> rows = TestEvents.metrics(h);
+      assertThat(rows).extracting(r -> r.counts).containsExactly(new int[] {1, 1, 0, 0}, new int[] {2, 1, 1, 0});
+      assertThat(rows).extracting(r -> r.lastEventTime).containsExactly(T0, T0 + 3);
+      assertThat(rows).allSatisfy(r -> assertThat(r.productId).isEqualTo(10));
+    }
+  }
+
+  @Test
+  void dailySetIsRefused() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+        () -> new SessionFeatureFunction(FeatureSet.USER, P, true, TestEvents.METRICS))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+}

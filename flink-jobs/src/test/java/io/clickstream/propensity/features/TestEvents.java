@@ -1,0 +1,101 @@
+package io.clickstream.propensity.features;
+
+import io.clickstream.propensity.events.ClickEvent;
+import io.clickstream.propensity.events.EventIds;
+import io.clickstream.propensity.events.EventType;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.util.OutputTag;
+
+/** Builders for events and operator harnesses shared by the feature tests. */
+public final class TestEvents {
+  public static final long DAY = 86_400L;
+  public static final long HOUR = 3_600L;
+  public static final OutputTag<KeyMetrics> METRICS =
+      new OutputTag<>("metrics", Types.POJO(KeyMetrics.class));
+
+  private TestEvents() {}
+
+  public static long t(String iso) {
+    return Instant.parse(iso).getEpochSecond();
+  }
+
+  /** An event at {@code time} with canonical position (0, offset). */
+  public static ClickEvent ev(long time, EventType type, long user, String session, long product,
+      long offset) {
+    return ev(time, type, user, session, product, 0, offset);
+  }
+
+  public static ClickEvent ev(long time, EventType type, long user, String session, long product,
+      int order, long offset) {
+    ClickEvent e = new ClickEvent();
+    e.eventTime = time;
+    e.eventType = type;
+    e.userId = user;
+    e.userSession = session;
+    e.productId = product;
+    e.price = new BigDecimal("9.99");
+    e.sourceOrder = order;
+    e.sourceOffset = offset;
+    e.eventId = EventIds.of(e);
+    return e;
+  }
+
+  /** An exact duplicate (same nine fields) at another position. */
+  public static ClickEvent copyAt(ClickEvent e, int order, long offset) {
+    ClickEvent c = ev(e.eventTime, e.eventType, e.userId, e.userSession, e.productId, order, offset);
+    c.price = e.price;
+    c.eventId = EventIds.of(c);
+    return c;
+  }
+
+  public static int[] countsOf(FeaturedEvent f, FeatureSet set) {
+    int o = set.ordinal() * FeatureRules.COUNTS_PER_SET;
+    return Arrays.copyOfRange(f.counts, o, o + FeatureRules.COUNTS_PER_SET);
+  }
+
+  public static String pos(ClickEvent e) {
+    return e.sourceOrder + ":" + e.sourceOffset;
+  }
+
+  public static KeyedOneInputStreamOperatorTestHarness<String, FeaturedEvent, FeaturedEvent> session(
+      FeatureSet set, SessionPolicy policy, boolean canonical) throws Exception {
+    KeyedOneInputStreamOperatorTestHarness<String, FeaturedEvent, FeaturedEvent> h =
+        new KeyedOneInputStreamOperatorTestHarness<>(
+            new KeyedProcessOperator<>(new SessionFeatureFunction(set, policy, canonical, METRICS)),
+            new SetKey(set), Types.STRING);
+    h.open();
+    return h;
+  }
+
+  public static KeyedOneInputStreamOperatorTestHarness<String, FeaturedEvent, FeaturedEvent> daily(
+      FeatureSet set, boolean batch) throws Exception {
+    KeyedOneInputStreamOperatorTestHarness<String, FeaturedEvent, FeaturedEvent> h =
+        new KeyedOneInputStreamOperatorTestHarness<>(
+            new KeyedProcessOperator<>(new DailyFeatureFunction(set, batch, METRICS)),
+            new SetKey(set), Types.STRING);
+    h.open();
+    return h;
+  }
+
+  /** Feeds events as the runtime would: timestamp = event time in ms. */
+  public static void feed(KeyedOneInputStreamOperatorTestHarness<String, FeaturedEvent, FeaturedEvent> h,
+      List<ClickEvent> events) throws Exception {
+    for (ClickEvent e : events) {
+      h.processElement(new StreamRecord<>(FeaturedEvent.of(e), e.eventTime * 1000L));
+    }
+  }
+
+  public static List<KeyMetrics> metrics(
+      KeyedOneInputStreamOperatorTestHarness<String, FeaturedEvent, FeaturedEvent> h) {
+    return h.getSideOutput(METRICS) == null ? List.of()
+        : h.getSideOutput(METRICS).stream().map(StreamRecord::getValue).collect(Collectors.toList());
+  }
+}
