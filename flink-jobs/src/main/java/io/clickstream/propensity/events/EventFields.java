@@ -46,11 +46,12 @@ public final class EventFields {
           .optionalEnd()
           .toFormatter()
           .withResolverStyle(ResolverStyle.STRICT);
+  // Offsets: +hh:mm, +hhmm or the hour-only +hh that ISO-8601 also allows (minutes optional).
   private static final DateTimeFormatter WITH_OFFSET =
-      new DateTimeFormatterBuilder().append(LOCAL).appendOffset("+HH:MM", "Z").toFormatter()
+      new DateTimeFormatterBuilder().append(LOCAL).appendOffset("+HH:mm", "Z").toFormatter()
           .withResolverStyle(ResolverStyle.STRICT);
   private static final DateTimeFormatter WITH_COMPACT_OFFSET =
-      new DateTimeFormatterBuilder().append(LOCAL).appendOffset("+HHMM", "Z").toFormatter()
+      new DateTimeFormatterBuilder().append(LOCAL).appendOffset("+HHmm", "Z").toFormatter()
           .withResolverStyle(ResolverStyle.STRICT);
 
   private EventFields() {}
