@@ -33,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** Reading whole CSV files through the Flink stream format (FEATURES.md §1). */
 class CsvClickstreamFormatTest {
   static final java.nio.file.Path SAMPLE =
-      java.nio.file.Path.of("/work/shared/data/rees46-multicategory-2019-10-01-head.csv");
+      io.clickstream.propensity.testing.Samples.reesHead();
 
   /** A local MiniCluster environment as the tests want it: no restarts, no Kryo fallback. */
   static StreamExecutionEnvironment localBatchEnvironment(int parallelism) {

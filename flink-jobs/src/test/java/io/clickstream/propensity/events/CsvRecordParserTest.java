@@ -22,7 +22,7 @@ class CsvRecordParserTest {
   static final String ROW =
       "2020-09-24 11:57:06 UTC,view,1996170,2144415922528452715,electronics.telephone,samsung,"
           + "35.79,1515915625519388267,LJuJVLEjPT";
-  static final Path SAMPLE = Path.of("/work/shared/data/rees46-multicategory-2019-10-01-head.csv");
+  static final Path SAMPLE = io.clickstream.propensity.testing.Samples.reesHead();
 
   static ParseOutcome parse(String line) {
     return new CsvRecordParser(HEADER).parse(line);

@@ -1,0 +1,207 @@
+package io.clickstream.propensity.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.clickstream.propensity.features.FeatureRules;
+import io.clickstream.propensity.lakehouse.Lakehouse;
+import io.clickstream.propensity.lakehouse.LakehouseTable;
+import io.clickstream.propensity.testing.Samples;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.zip.GZIPOutputStream;
+import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.CoreOptions;
+import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.data.IcebergGenerics;
+import org.apache.iceberg.data.Record;
+import org.apache.iceberg.io.CloseableIterable;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The bounded backfill end to end on a MiniCluster, writing real Iceberg tables. */
+@Timeout(value = 240, unit = TimeUnit.SECONDS)
+class BackfillJobTest {
+  @TempDir Path tmp;
+
+  static BackfillReport backfill(Lakehouse lakehouse, List<String> inputs) throws Exception {
+    Configuration conf = new Configuration();
+    conf.set(CoreOptions.DEFAULT_PARALLELISM, 2);
+    conf.set(PipelineOptions.GENERIC_TYPES, false);
+    conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
+    StreamExecutionEnvironment env = BackfillJob.batchEnvironment(conf);
+    BackfillJob.builder().inputs(inputs).lakehouse(lakehouse).ingestedAt(1_700_000_000_000L)
+        .build().addTo(env);
+    long start = System.currentTimeMillis();
+    JobExecutionResult result = env.execute("backfill-test");
+    Long dups = result.getAccumulatorResult(BackfillJob.DUPLICATES_REMOVED);
+    return BackfillReport.of(lakehouse, dups == null ? 0 : dups, System.currentTimeMillis() - start);
+  }
+
+  static List<Record> rows(Lakehouse lakehouse, LakehouseTable t) throws IOException {
+    Table table = lakehouse.load(t);
+    List<Record> out = new ArrayList<>();
+    try (CloseableIterable<Record> it = IcebergGenerics.read(table).build()) {
+      it.forEach(r -> out.add(r.copy()));
+    }
+    return out;
+  }
+
+  /** Table content as strings, without the run's ingest time, order-independent. */
+  static List<String> content(Lakehouse lakehouse, LakehouseTable t) throws IOException {
+    List<String> names = t.schema().columns().stream()
+        .map(f -> f.name()).filter(n -> !n.equals("ingested_at")).collect(Collectors.toList());
+    return rows(lakehouse, t).stream()
+        .map(r -> names.stream().map(n -> String.valueOf(r.getField(n))).collect(Collectors.joining("|")))
+        .sorted()
+        .collect(Collectors.toList());
+  }
+
+  @Test
+  void realSampleGoesThroughUntouchedAndReconciles() throws Exception {
+    Lakehouse lakehouse = Lakehouse.at(tmp.resolve("wh").toString());
+    BackfillReport report = backfill(lakehouse, List.of(Samples.reesHead().toString()));
+
+    // facts of the sample (samples/README.md): 17,434 rows + 1 truncated line, 5 extra duplicates
+    assertThat(report.rows(LakehouseTable.BRONZE_RAW)).isEqualTo(17_435);
+    assertThat(report.rows(LakehouseTable.SILVER_REJECTED)).isEqualTo(1);
+    assertThat(report.duplicatesRemoved()).isEqualTo(5);
+    assertThat(report.rows(LakehouseTable.SILVER_EVENTS)).isEqualTo(17_429);
+    assertThat(report.reconciles()).isTrue();
+
+    List<Record> rejected = rows(lakehouse, LakehouseTable.SILVER_REJECTED);
+    assertThat(rejected).singleElement().satisfies(r -> {
+      assertThat(r.getField("reason")).isEqualTo("malformed_csv");
+      assertThat(r.getField("source_offset")).isEqualTo(17_436L);
+    });
+    assertThat(report.rows(LakehouseTable.GOLD_USER_METRICS)).isEqualTo(4_504);
+    assertThat(report.rows(LakehouseTable.GOLD_PRODUCT_METRICS)).isEqualTo(6_493);
+    // 5,066 session ids, one shared by two users: 5,067 carts
+    assertThat(report.rows(LakehouseTable.GOLD_CART_METRICS)).isEqualTo(5_067);
+    // purchases (214 rows, none duplicated among them or not) have no training row
+    List<Record> silver = rows(lakehouse, LakehouseTable.SILVER_EVENTS);
+    long purchases = silver.stream().filter(r -> "purchase".equals(r.getField("event_type"))).count();
+    assertThat(report.rows(LakehouseTable.GOLD_TRAINING_FEATURES))
+        .isEqualTo(silver.size() - purchases);
+    assertThat(silver.stream().map(r -> r.getField("event_id")).distinct().count())
+        .isEqualTo(silver.size());
+  }
+
+  @Test
+  void everyTableIsConsistentAndReRunIsIdempotent() throws Exception {
+    Path folder = Files.createDirectories(tmp.resolve("in"));
+    Path day1 = folder.resolve("a-2020-10-01.csv");
+    Path day2gz = folder.resolve("b-2020-10-02.csv.gz");
+    String header = "event_time,event_type,product_id,category_id,category_code,brand,price,user_id,user_session";
+    Files.writeString(day1, header + "\r\n"
+        + "2020-10-01 10:00:00 UTC,view,1,10,electronics.phone,acme,10.00,100,s1\r\n"
+        + "2020-10-01 10:00:00 UTC,cart,1,10,electronics.phone,acme,10.00,100,s1\r\n"
+        + "2020-10-01 10:00:00 UTC,cart,1,10,electronics.phone,acme,10.00,100,s1\r\n" // duplicate
+        + "\r\n"
+        + "2020-10-01 10:05:00 UTC,view,2,,,,5.5,100,s1\r\n"
+        + "2020-10-01 11:00:00,view,2,,,,5.5,101,s2\r\n" // no zone
+        + "2020-10-01 11:00:00 UTC,click,2,,,,5.5,101,s2\r\n"
+        + "2020-10-01 11:00:00 UTC,view,2,,,,-1,101,s2\r\n"
+        + "2020-10-01 11:00:00 UTC,view,2,,,\r\n");
+    try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(day2gz))) {
+      out.write((header + "\n"
+          + "2020-10-02 09:00:00 UTC,purchase,1,10,electronics.phone,acme,10.00,100,s1\n"
+          + "2020-10-02 09:00:01 UTC,view,1,10,electronics.phone,acme,10.00,101,s2\n"
+          + "2020-10-02 09:00:02 UTC,view,1,10,electronics.phone,acme,10.00,100,s3\n")
+          .getBytes(StandardCharsets.UTF_8));
+    }
+    Lakehouse lakehouse = Lakehouse.at(tmp.resolve("wh").toString());
+    BackfillReport first = backfill(lakehouse, List.of(folder.toString()));
+
+    assertThat(first.rows(LakehouseTable.BRONZE_RAW)).isEqualTo(11);
+    assertThat(first.rows(LakehouseTable.SILVER_REJECTED)).isEqualTo(4);
+    assertThat(first.duplicatesRemoved()).isEqualTo(1);
+    assertThat(first.rows(LakehouseTable.SILVER_EVENTS)).isEqualTo(6);
+    assertThat(first.reconciles()).isTrue();
+    assertThat(rows(lakehouse, LakehouseTable.SILVER_REJECTED))
+        .extracting(r -> r.getField("reason"))
+        .containsExactlyInAnyOrder("bad_timestamp", "unknown_event_type", "negative_price", "malformed_csv");
+    // bronze keeps the file index (folder sorted by name) and the line numbers (empty line counted)
+    assertThat(rows(lakehouse, LakehouseTable.BRONZE_RAW))
+        .extracting(r -> r.getField("source_partition") + ":" + r.getField("source_offset"))
+        .contains("0:2", "0:6", "0:10", "1:2", "1:4")
+        .doesNotContain("0:5");
+
+    // training: the view and cart of cart-product (100,s1,1) precede its purchase -> label 1
+    Map<String, Record> training = new HashMap<>();
+    for (Record r : rows(lakehouse, LakehouseTable.GOLD_TRAINING_FEATURES)) {
+      training.put(r.getField("user_id") + "/" + r.getField("user_session") + "/"
+          + r.getField("product_id") + "/" + r.getField("event_type"), r);
+    }
+    assertThat(training).hasSize(5);
+    Record cart = training.get("100/s1/1/cart");
+    assertThat(cart.getField("label")).isEqualTo(1);
+    assertThat(cart.getField("cart__events")).isEqualTo(2L);
+    assertThat(cart.getField("cart_product__carts")).isEqualTo(1L);
+    assertThat(cart.getField("cart__carts_to_views")).isEqualTo(1.0);
+    assertThat(cart.getField("user__events")).isEqualTo(0L);
+    assertThat(cart.getField("user__views_to_events")).isNull(); // 0/0 is missing
+    assertThat(training.get("100/s1/2/view").getField("label")).isEqualTo(0);
+    // next day: daily sets see day 1 (user 100: view, cart, view on day 1)
+    Record nextDay = training.get("100/s3/1/view");
+    assertThat(nextDay.getField("user__events")).isEqualTo(3L);
+    assertThat(nextDay.getField("product__carts")).isEqualTo(1L);
+    assertThat(nextDay.getField("user_product__views_to_events")).isEqualTo(0.5);
+    assertThat(nextDay.getField("cart__events")).isEqualTo(1L);
+    assertThat(nextDay.getField("split")).isEqualTo(FeatureRules.split(100, "s3"));
+
+    // gold: current state per key after all input
+    List<Record> products = rows(lakehouse, LakehouseTable.GOLD_PRODUCT_METRICS);
+    assertThat(products).extracting(r -> r.getField("product_id") + "=" + r.getField("events"))
+        .containsExactlyInAnyOrder("1=5", "2=1");
+    long userEvents = rows(lakehouse, LakehouseTable.GOLD_USER_METRICS).stream()
+        .mapToLong(r -> (Long) r.getField("events")).sum();
+    assertThat(userEvents).isEqualTo(6);
+    Record cartS1 = rows(lakehouse, LakehouseTable.GOLD_CART_METRICS).stream()
+        .filter(r -> "s1".equals(r.getField("user_session"))).findFirst().orElseThrow();
+    assertThat(cartS1.getField("purchases")).isEqualTo(1L);
+    assertThat(cartS1.getField("purchases_to_carts")).isEqualTo(1.0);
+
+    // re-run over the same input: same content in every table
+    Map<LakehouseTable, List<String>> before = new HashMap<>();
+    for (LakehouseTable t : BackfillJob.TABLES) {
+      before.put(t, content(lakehouse, t));
+    }
+    BackfillReport second = backfill(lakehouse, List.of(folder.toString()));
+    assertThat(second.reconciles()).isTrue();
+    for (LakehouseTable t : BackfillJob.TABLES) {
+      assertThat(content(lakehouse, t)).as(t.qualifiedName()).isEqualTo(before.get(t));
+    }
+  }
+
+  @Test
+  void missingInputFailsFastWithAMessage() {
+    Lakehouse lakehouse = Lakehouse.at(tmp.resolve("wh").toString());
+    assertThatThrownBy(() -> BackfillJob.builder()
+            .inputs(tmp.resolve("nope.csv").toString()).lakehouse(lakehouse).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("does not exist");
+  }
+
+  static Set<String> names(List<Record> records, String field) {
+    Set<String> out = new HashSet<>();
+    records.forEach(r -> out.add(String.valueOf(r.getField(field))));
+    return out;
+  }
+}
