@@ -75,6 +75,8 @@ public final class SqlCommand implements Callable<Integer> {
     TableEnvironment tEnv = TableEnvironment.create(settings);
     tEnv.getConfig().set("table.exec.iceberg.use-v2-sink", "true");
     tEnv.getConfig().set("table.dml-sync", "true");
+    // instants are shown and bucketed in UTC, as the features define days
+    tEnv.getConfig().setLocalTimeZone(java.time.ZoneOffset.UTC);
     tEnv.executeSql(lakehouse.createCatalogSql());
     tEnv.useCatalog(Lakehouse.CATALOG_NAME);
     for (String statement : SqlScript.split(script)) {

@@ -209,6 +209,53 @@ public enum LakehouseTable {
         : optional(id, name, Types.DoubleType.get());
   }
 
+  /**
+   * The Flink SQL DDL of this table ({@code sql/tables.sql} holds it for every table; a test keeps
+   * the file equal to this). Flink DDL cannot declare Iceberg's hidden day() partitioning: tables
+   * created by the jobs carry it; the DDL names it in a comment.
+   */
+  public String flinkDdl() {
+    org.apache.flink.table.types.logical.RowType row =
+        org.apache.iceberg.flink.FlinkSchemaUtil.convert(schema());
+    StringBuilder sb = new StringBuilder();
+    if (!partitionSpec().isUnpartitioned()) {
+      sb.append("-- partitioned by ").append(partitionSpec().fields().get(0).transform())
+          .append('(').append(EventFields.EVENT_TIME).append(") when created by the jobs\n");
+    }
+    sb.append("CREATE TABLE IF NOT EXISTS ").append(qualifiedName()).append(" (\n");
+    List<String> lines = new ArrayList<>();
+    for (org.apache.flink.table.types.logical.RowType.RowField f : row.getFields()) {
+      lines.add("  `" + f.getName() + "` " + f.getType().asSummaryString());
+    }
+    if (!keyColumns().isEmpty()) {
+      lines.add("  PRIMARY KEY (" + String.join(", ", keyColumns()) + ") NOT ENFORCED");
+    }
+    sb.append(String.join(",\n", lines)).append("\n) WITH (\n");
+    List<String> props = new ArrayList<>();
+    new java.util.TreeMap<>(properties()).forEach((k, v) -> props.add("  '" + k + "' = '" + v + "'"));
+    sb.append(String.join(",\n", props)).append("\n);\n");
+    return sb.toString();
+  }
+
+  /** DDL of every table, with the namespaces, as kept in {@code sql/tables.sql}. */
+  public static String allDdl() {
+    StringBuilder sb = new StringBuilder();
+    sb.append("-- Generated from LakehouseTable (the one declaration of every table); "
+        + "LakehouseTableDdlTest keeps it current.\n")
+        .append("-- Run after sql/catalog.sql. The jobs create these tables themselves.\n\n");
+    java.util.Set<String> namespaces = new java.util.LinkedHashSet<>();
+    for (LakehouseTable t : values()) {
+      namespaces.add(t.namespace);
+    }
+    for (String ns : namespaces) {
+      sb.append("CREATE DATABASE IF NOT EXISTS ").append(ns).append(";\n");
+    }
+    for (LakehouseTable t : values()) {
+      sb.append('\n').append(t.flinkDdl());
+    }
+    return sb.toString();
+  }
+
   private static Type keyType(String column) {
     return EventFields.USER_SESSION.equals(column) ? Types.StringType.get() : Types.LongType.get();
   }
