@@ -31,7 +31,8 @@ public enum LakehouseTable {
   GOLD_USER_METRICS("gold", "user_metrics"),
   GOLD_PRODUCT_METRICS("gold", "product_metrics"),
   GOLD_USER_PRODUCT_METRICS("gold", "user_product_metrics"),
-  GOLD_TRAINING_FEATURES("gold", "training_features");
+  GOLD_TRAINING_FEATURES("gold", "training_features"),
+  GOLD_SESSION_SCORES("gold", "session_scores");
 
   /** Instants are Iceberg {@code timestamptz} (Flink TIMESTAMP_LTZ(6)): UTC, whatever the reader. */
   private static final Type INSTANT = Types.TimestampType.withZone();
@@ -121,7 +122,21 @@ public enum LakehouseTable {
             optional(6, "detail", Types.StringType.get(), "what is wrong, for humans"),
             required(7, "ingested_at", INSTANT));
       case GOLD_TRAINING_FEATURES:
-        return trainingSchema();
+        return featureRowSchema(List.of(
+            required(0, "label", Types.IntegerType.get(),
+                "1 if a purchase of the same cart-product follows in canonical order"),
+            required(0, "split", Types.StringType.get(), "train, test or validation (per cart)")));
+      case GOLD_SESSION_SCORES:
+        return featureRowSchema(List.of(
+            required(0, "late", Types.BooleanType.get(),
+                "scored out of canonical order: stream and batch features may differ"),
+            required(0, "propensity", Types.DoubleType.get(), "probability of label 1"),
+            required(0, "action", Types.StringType.get(),
+                "suggest_alternatives, offer_incentive or suggest_complements"),
+            required(0, "model_name", Types.StringType.get()),
+            required(0, "model_version", Types.StringType.get()),
+            required(0, "ingested_at", INSTANT, "when the event entered Kafka"),
+            required(0, "scored_at", INSTANT)));
       default:
         return metricsSchema(featureSet());
     }
@@ -129,7 +144,7 @@ public enum LakehouseTable {
 
   public PartitionSpec partitionSpec() {
     Schema schema = schema();
-    if (this == SILVER_EVENTS) {
+    if (this == SILVER_EVENTS || this == GOLD_SESSION_SCORES) {
       return PartitionSpec.builderFor(schema).day(EventFields.EVENT_TIME).build();
     }
     return PartitionSpec.unpartitioned();
@@ -183,7 +198,12 @@ public enum LakehouseTable {
     return new Schema(fields, identifiers);
   }
 
-  private static Schema trainingSchema() {
+  /**
+   * Keys, event time and type, the 50 features named as in the model, then {@code tail} (whose
+   * field ids are reassigned in order): the shared layout of training rows and score rows, so
+   * serving-time features can be audited against training rows with plain SQL.
+   */
+  private static Schema featureRowSchema(List<Types.NestedField> tail) {
     List<Types.NestedField> fields = new ArrayList<>();
     int id = 1;
     fields.add(required(id++, "event_id", Types.StringType.get()));
@@ -196,9 +216,9 @@ public enum LakehouseTable {
       fields.add(featureField(id++, FeatureRules.MODEL_FEATURES.get(i),
           i % FeatureRules.FEATURES_PER_SET));
     }
-    fields.add(required(id++, "label", Types.IntegerType.get(),
-        "1 if a purchase of the same cart-product follows in canonical order"));
-    fields.add(required(id, "split", Types.StringType.get(), "train, test or validation (per cart)"));
+    for (Types.NestedField f : tail) {
+      fields.add(Types.NestedField.of(id++, f.isOptional(), f.name(), f.type(), f.doc()));
+    }
     return new Schema(fields);
   }
 

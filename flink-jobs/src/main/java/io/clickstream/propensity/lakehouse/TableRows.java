@@ -83,6 +83,36 @@ public final class TableRows {
     }
   }
 
+  /** A score row: keys, the 50 scored features, late flag, propensity, action, model, times. */
+  public static final class Scores implements MapFunction<io.clickstream.propensity.scoring.Score, RowData> {
+    private static final long serialVersionUID = 1L;
+    private static final int HEAD = 6;
+
+    @Override
+    public RowData map(io.clickstream.propensity.scoring.Score s) {
+      GenericRowData row = new GenericRowData(HEAD + FeatureRules.MODEL_FEATURE_COUNT + 7);
+      row.setField(0, str(s.eventId));
+      row.setField(1, s.userId);
+      row.setField(2, str(s.userSession));
+      row.setField(3, s.productId);
+      row.setField(4, seconds(s.eventTime));
+      row.setField(5, str(s.eventType));
+      double[] v = s.features();
+      for (int i = 0; i < v.length; i++) {
+        row.setField(HEAD + i, feature(v[i], i % FeatureRules.FEATURES_PER_SET));
+      }
+      int i = HEAD + v.length;
+      row.setField(i++, s.late);
+      row.setField(i++, s.propensity);
+      row.setField(i++, str(s.action));
+      row.setField(i++, str(s.modelName));
+      row.setField(i++, str(s.modelVersion));
+      row.setField(i++, millis(s.ingestedAt));
+      row.setField(i, millis(s.scoredAt));
+      return row;
+    }
+  }
+
   /** A gold metric row: the key, its ten features after all events seen, last event time. */
   public static final class Metrics implements MapFunction<KeyMetrics, RowData> {
     private static final long serialVersionUID = 1L;

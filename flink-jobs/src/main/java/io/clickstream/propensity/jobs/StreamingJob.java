@@ -1,0 +1,267 @@
+package io.clickstream.propensity.jobs;
+
+import io.clickstream.propensity.events.IngestedRecord;
+import io.clickstream.propensity.events.KafkaClickstreamDeserializer;
+import io.clickstream.propensity.features.FeatureSet;
+import io.clickstream.propensity.features.SessionPolicy;
+import io.clickstream.propensity.lakehouse.Lakehouse;
+import io.clickstream.propensity.lakehouse.LakehouseTable;
+import io.clickstream.propensity.lakehouse.TableRows;
+import io.clickstream.propensity.scoring.ModelContract;
+import io.clickstream.propensity.scoring.Score;
+import io.clickstream.propensity.scoring.ScoreFunction;
+import io.clickstream.propensity.scoring.ScoreJson;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import org.apache.flink.api.common.eventtime.SerializableTimestampAssigner;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.core.execution.CheckpointingMode;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+
+/**
+ * The unbounded half: Kafka to the same Iceberg tables in STREAMING mode, through the same
+ * {@link FeaturePipeline}, plus real-time ONNX scores to a Kafka topic and gold.session_scores.
+ * Iceberg commits happen on checkpoints (exactly once); scores go to Kafka at least once (keyed by
+ * event_id) or, as an option, exactly once with Kafka transactions.
+ */
+public final class StreamingJob {
+  /** The tables the streaming job writes. */
+  public static final List<LakehouseTable> TABLES = List.of(
+      LakehouseTable.BRONZE_RAW, LakehouseTable.SILVER_EVENTS, LakehouseTable.SILVER_REJECTED,
+      LakehouseTable.GOLD_CART_METRICS, LakehouseTable.GOLD_CART_PRODUCT_METRICS,
+      LakehouseTable.GOLD_USER_METRICS, LakehouseTable.GOLD_PRODUCT_METRICS,
+      LakehouseTable.GOLD_USER_PRODUCT_METRICS, LakehouseTable.GOLD_SESSION_SCORES);
+
+  private final Builder b;
+
+  private StreamingJob(Builder b) {
+    this.b = b;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Adds the job to {@code env} (STREAMING mode) after creating any missing table. */
+  public void addTo(StreamExecutionEnvironment env) {
+    b.lakehouse.ensureTables(TABLES);
+    env.enableCheckpointing(b.checkpointInterval.toMillis(), CheckpointingMode.EXACTLY_ONCE);
+
+    var sourceBuilder = KafkaSource.<IngestedRecord>builder()
+        .setBootstrapServers(b.bootstrapServers)
+        .setTopics(b.topic)
+        .setGroupId(b.groupId)
+        .setStartingOffsets(b.startingOffsets)
+        .setDeserializer(new KafkaClickstreamDeserializer())
+        .setProperties(kafkaProperties())
+        .setProperty("partition.discovery.interval.ms", "60000");
+    if (b.bounded) {
+      sourceBuilder.setBounded(OffsetsInitializer.latest());
+    }
+    KafkaSource<IngestedRecord> source = sourceBuilder.build();
+    WatermarkStrategy<IngestedRecord> watermarks = WatermarkStrategy
+        .<IngestedRecord>forBoundedOutOfOrderness(b.outOfOrderness)
+        .withTimestampAssigner(new EventTimeOrMin())
+        .withIdleness(b.idleness);
+    DataStream<IngestedRecord> records =
+        env.fromSource(source, watermarks, "kafka-" + b.topic).uid("kafka-source");
+
+    FeaturePipeline.Outputs out = FeaturePipeline.build(records, b.policy, false);
+    b.lakehouse.append(out.bronze, new TableRows.Bronze(), LakehouseTable.BRONZE_RAW);
+    b.lakehouse.append(out.rejected, new TableRows.Rejected(), LakehouseTable.SILVER_REJECTED);
+    b.lakehouse.append(out.featured, new TableRows.Silver(), LakehouseTable.SILVER_EVENTS);
+    for (FeatureSet set : FeatureSet.values()) {
+      b.lakehouse.upsert(out.metrics.get(set), new TableRows.Metrics(), LakehouseTable.metricsOf(set));
+    }
+    DataStream<Score> scores = out.featured
+        .flatMap(new ScoreFunction(b.model)).name("score").uid("score")
+        .returns(TypeInformation.of(Score.class));
+    b.lakehouse.append(scores, new TableRows.Scores(), LakehouseTable.GOLD_SESSION_SCORES);
+    scores.sinkTo(scoresSink()).name("kafka-" + b.scoresTopic).uid("kafka-scores-sink");
+  }
+
+  private KafkaSink<Score> scoresSink() {
+    var builder = KafkaSink.<Score>builder()
+        .setBootstrapServers(b.bootstrapServers)
+        .setKafkaProducerConfig(kafkaProperties())
+        .setRecordSerializer(KafkaRecordSerializationSchema.<Score>builder()
+            .setTopic(b.scoresTopic)
+            .setKeySerializationSchema(new ScoreJson.Key())
+            .setValueSerializationSchema(new ScoreJson())
+            .build());
+    if (b.exactlyOnceScores) {
+      builder.setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+          .setTransactionalIdPrefix(b.groupId + "-scores")
+          .setProperty("transaction.timeout.ms", "900000");
+    } else {
+      builder.setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+          .setProperty("linger.ms", "0");
+    }
+    return builder.build();
+  }
+
+  private Properties kafkaProperties() {
+    Properties p = new Properties();
+    p.putAll(b.kafkaProperties);
+    return p;
+  }
+
+  /** Event time for valid records; rejected ones must not move the watermark. */
+  static final class EventTimeOrMin implements SerializableTimestampAssigner<IngestedRecord> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public long extractTimestamp(IngestedRecord r, long recordTimestamp) {
+      return r.isValid() ? r.event.eventTime * 1000L : Long.MIN_VALUE;
+    }
+  }
+
+  /** Builder; bootstrap servers, lakehouse and model are required. */
+  public static final class Builder {
+    private String bootstrapServers;
+    private String topic = "clickstream-events";
+    private String scoresTopic = "propensity-scores";
+    private String groupId = "clickstream-propensity";
+    private final Map<String, String> kafkaProperties = new HashMap<>();
+    private OffsetsInitializer startingOffsets =
+        OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);
+    private boolean bounded;
+    private Lakehouse lakehouse;
+    private ModelContract model;
+    private SessionPolicy policy = SessionPolicy.DEFAULT;
+    private Duration outOfOrderness = Duration.ofSeconds(5);
+    private Duration idleness = Duration.ofSeconds(30);
+    private Duration checkpointInterval = Duration.ofSeconds(10);
+    private boolean exactlyOnceScores;
+
+    public Builder bootstrapServers(String servers) {
+      this.bootstrapServers = servers;
+      return this;
+    }
+
+    public Builder topic(String topic) {
+      this.topic = topic;
+      return this;
+    }
+
+    public Builder scoresTopic(String topic) {
+      this.scoresTopic = topic;
+      return this;
+    }
+
+    public Builder groupId(String groupId) {
+      this.groupId = groupId;
+      return this;
+    }
+
+    /** Kafka client properties for source and sink (security.protocol, sasl.*, ...). */
+    public Builder kafkaProperties(Map<String, String> props) {
+      this.kafkaProperties.putAll(props);
+      return this;
+    }
+
+    /** earliest, latest, committed (falls back to earliest; default) or an epoch-ms timestamp. */
+    public Builder startingOffsets(String spec) {
+      String s = spec.trim().toLowerCase(java.util.Locale.ROOT);
+      switch (s) {
+        case "earliest":
+          startingOffsets = OffsetsInitializer.earliest();
+          break;
+        case "latest":
+          startingOffsets = OffsetsInitializer.latest();
+          break;
+        case "committed":
+          startingOffsets = OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);
+          break;
+        default:
+          try {
+            startingOffsets = OffsetsInitializer.timestamp(Long.parseLong(s));
+          } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("starting offsets '" + spec
+                + "' must be earliest, latest, committed or an epoch-millisecond timestamp");
+          }
+      }
+      return this;
+    }
+
+    /** Stop at the offsets that are latest when the job starts (tests, demo). */
+    public Builder bounded(boolean bounded) {
+      this.bounded = bounded;
+      return this;
+    }
+
+    public Builder lakehouse(Lakehouse lakehouse) {
+      this.lakehouse = lakehouse;
+      return this;
+    }
+
+    public Builder model(ModelContract model) {
+      this.model = model;
+      return this;
+    }
+
+    public Builder sessionPolicy(SessionPolicy policy) {
+      this.policy = Objects.requireNonNull(policy);
+      return this;
+    }
+
+    /** Watermark lag: how long daily snapshots wait for stragglers after midnight. */
+    public Builder outOfOrderness(Duration d) {
+      this.outOfOrderness = requirePositive(d, "out-of-orderness");
+      return this;
+    }
+
+    /** After this long without records a Kafka partition stops holding the watermark back. */
+    public Builder idleness(Duration d) {
+      this.idleness = requirePositive(d, "idleness");
+      return this;
+    }
+
+    public Builder checkpointInterval(Duration d) {
+      this.checkpointInterval = requirePositive(d, "checkpoint interval");
+      return this;
+    }
+
+    public Builder exactlyOnceScores(boolean exactlyOnce) {
+      this.exactlyOnceScores = exactlyOnce;
+      return this;
+    }
+
+    public StreamingJob build() {
+      List<String> missing = new ArrayList<>();
+      if (bootstrapServers == null || bootstrapServers.isBlank()) {
+        missing.add("--bootstrap-servers HOST:PORT");
+      }
+      if (lakehouse == null) {
+        missing.add("--warehouse DIR");
+      }
+      if (model == null) {
+        missing.add("--model DIR (a folder with propensity.onnx and model-card.json)");
+      }
+      if (!missing.isEmpty()) {
+        throw new IllegalArgumentException("the streaming job needs " + String.join(", ", missing));
+      }
+      return new StreamingJob(this);
+    }
+
+    private static Duration requirePositive(Duration d, String what) {
+      if (d == null || d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException(what + " must be a positive duration, got " + d);
+      }
+      return d;
+    }
+  }
+}
