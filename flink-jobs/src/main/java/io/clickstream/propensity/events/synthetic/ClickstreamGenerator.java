@@ -263,7 +263,9 @@ public final class ClickstreamGenerator {
       int nBought = 0;
       for (int k = 0; k < nProducts; k++) {
         if (k > 0) {
-          t += longGapOr(gap(60));
+          // at least a second: the same product twice in one second would be an accidental
+          // exact duplicate, and duplicates are only made on purpose (and counted)
+          t += Math.max(1, longGapOr(gap(60)));
         }
         boolean favorite = regular && rng.nextDouble() < 0.25;
         int p = favorite ? favorite(user, rng.nextInt(FAVORITES)) : catalog.sample(rng);
@@ -301,14 +303,14 @@ public final class ClickstreamGenerator {
             push(t, EventType.REMOVE_FROM_CART, p, s);
           }
           if (buy) {
-            bought[nBought++] = p;
+            nBought = addOnce(bought, nBought, p);
           }
         } else {
           // "buy now" without a cart event, as in the real data
           double directLogit = -6.3 + 1.3 * userLatent + 1.1 * q + buyViewEffect(views)
               + (favorite ? 1.0 : 0);
           if (rng.nextDouble() < Hashing.sigmoid(directLogit)) {
-            bought[nBought++] = p;
+            nBought = addOnce(bought, nBought, p);
           }
         }
       }
@@ -327,6 +329,17 @@ public final class ClickstreamGenerator {
           push(t, EventType.VIEW, rng.nextBoolean() ? bought[0] : catalog.sample(rng), s);
         }
       }
+    }
+
+    /** One purchase per product at checkout (two in the same second would be identical rows). */
+    private int addOnce(int[] products, int n, int p) {
+      for (int i = 0; i < n; i++) {
+        if (products[i] == p) {
+          return n;
+        }
+      }
+      products[n] = p;
+      return n + 1;
     }
 
     /** Cart propensity by views of the product so far: peaks at 3 views, browsing a lot is doubt. */
@@ -444,15 +457,15 @@ public final class ClickstreamGenerator {
         writeHeld();
       }
       if (heldLine == null && dirt.nextDouble() < duplicateShare) {
-        if (dirt.nextBoolean()) {
-          if (put(row)) {
-            duplicates++;
-          }
-        } else {
-          // written again a few rows later, but never after a row of a later second
+        Pending next = queue.peek();
+        if (next != null && next.time == e.time && dirt.nextBoolean()) {
+          // written again a few rows later; only possible among rows of the same second, as the
+          // copy must not come after a row of a later second
           heldLine = row;
           heldTime = e.time;
-          heldCountdown = 1 + dirt.nextInt(4);
+          heldCountdown = 1 + dirt.nextInt(3);
+        } else if (put(row)) {
+          duplicates++;
         }
       }
       if (dirt.nextDouble() < malformedShare && put(Malformed.corrupt(row, dirt))) {
