@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
     description = "Clickstream to Iceberg medallion tables and purchase-propensity scores, on Flink.",
     subcommands = {
       BackfillCommand.class,
+      GenerateCommand.class,
       SqlCommand.class,
       CommandLine.HelpCommand.class
     })
