@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       BackfillCommand.class,
       SqlCommand.class,
+      TrainCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class ClickstreamCli implements Runnable {
