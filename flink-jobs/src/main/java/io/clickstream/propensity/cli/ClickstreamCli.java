@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
       BackfillCommand.class,
       GenerateCommand.class,
       SqlCommand.class,
+      TrainCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class ClickstreamCli implements Runnable {
