@@ -11,8 +11,10 @@ import picocli.CommandLine.Command;
     description = "Clickstream to Iceberg medallion tables and purchase-propensity scores, on Flink.",
     subcommands = {
       BackfillCommand.class,
+      BenchCommand.class,
       GenerateCommand.class,
       SqlCommand.class,
+      StreamCommand.class,
       TrainCommand.class,
       CommandLine.HelpCommand.class
     })

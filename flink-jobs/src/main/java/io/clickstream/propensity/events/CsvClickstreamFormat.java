@@ -1,5 +1,6 @@
 package io.clickstream.propensity.events;
 
+import io.clickstream.propensity.events.serde.PipelineSerializers;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -41,7 +42,7 @@ public final class CsvClickstreamFormat extends SimpleStreamFormat<IngestedRecor
 
   @Override
   public TypeInformation<IngestedRecord> getProducedType() {
-    return Types.POJO(IngestedRecord.class);
+    return PipelineSerializers.INGESTED_RECORD;
   }
 
   private final class Reader implements StreamFormat.Reader<IngestedRecord> {

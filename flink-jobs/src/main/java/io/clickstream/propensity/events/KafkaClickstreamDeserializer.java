@@ -1,5 +1,6 @@
 package io.clickstream.propensity.events;
 
+import io.clickstream.propensity.events.serde.PipelineSerializers;
 import java.nio.charset.StandardCharsets;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
@@ -27,6 +28,6 @@ public final class KafkaClickstreamDeserializer
 
   @Override
   public TypeInformation<IngestedRecord> getProducedType() {
-    return TypeInformation.of(IngestedRecord.class);
+    return PipelineSerializers.INGESTED_RECORD;
   }
 }

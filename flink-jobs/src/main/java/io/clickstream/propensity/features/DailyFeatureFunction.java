@@ -1,5 +1,6 @@
 package io.clickstream.propensity.features;
 
+import io.clickstream.propensity.events.serde.PipelineSerializers;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -68,7 +69,7 @@ public class DailyFeatureFunction
     pending = getRuntimeContext().getMapState(new MapStateDescriptor<>(
         set.prefix() + "-pending", Types.LONG, PrimitiveArrayTypeInfo.INT_PRIMITIVE_ARRAY_TYPE_INFO));
     waiting = getRuntimeContext().getMapState(new MapStateDescriptor<>(
-        set.prefix() + "-waiting", Types.LONG, new ListTypeInfo<>(Types.POJO(FeaturedEvent.class))));
+        set.prefix() + "-waiting", Types.LONG, new ListTypeInfo<>(PipelineSerializers.FEATURED_EVENT)));
     lateEvents = getRuntimeContext().getMetricGroup().counter(set.prefix() + "LateEvents");
   }
 

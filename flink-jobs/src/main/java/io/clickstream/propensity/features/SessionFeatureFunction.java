@@ -1,5 +1,6 @@
 package io.clickstream.propensity.features;
 
+import io.clickstream.propensity.events.serde.PipelineSerializers;
 import io.clickstream.propensity.events.ClickEvent;
 import io.clickstream.propensity.events.EventType;
 import java.util.ArrayList;
@@ -42,7 +43,7 @@ public class SessionFeatureFunction
 
   /** Exact duplicates removed by the cart stage (one per extra copy). */
   public static final OutputTag<ClickEvent> DUPLICATES =
-      new OutputTag<>("duplicates", Types.POJO(ClickEvent.class));
+      new OutputTag<>("duplicates", PipelineSerializers.CLICK_EVENT);
 
   private static final long END_OF_INPUT = Long.MAX_VALUE;
 
@@ -83,7 +84,7 @@ public class SessionFeatureFunction
         new ValueStateDescriptor<>(set.prefix() + "-session", Types.POJO(SessionState.class)));
     if (canonicalOrder) {
       buffer = getRuntimeContext().getListState(
-          new ListStateDescriptor<>(set.prefix() + "-buffer", Types.POJO(FeaturedEvent.class)));
+          new ListStateDescriptor<>(set.prefix() + "-buffer", PipelineSerializers.FEATURED_EVENT));
     } else {
       expiryTimer = getRuntimeContext().getState(
           new ValueStateDescriptor<>(set.prefix() + "-expiry-timer", Types.LONG));

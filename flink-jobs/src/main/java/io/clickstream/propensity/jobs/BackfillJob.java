@@ -1,5 +1,6 @@
 package io.clickstream.propensity.jobs;
 
+import io.clickstream.propensity.events.serde.PipelineSerializers;
 import io.clickstream.propensity.events.ClickEvent;
 import io.clickstream.propensity.events.CsvClickstreamFormat;
 import io.clickstream.propensity.events.EventType;
@@ -99,7 +100,7 @@ public final class BackfillJob {
           .fromSource(source, WatermarkStrategy.noWatermarks(), "csv-" + i + "-" + file.getName())
           .uid("csv-source-" + i)
           .map(new Count<IngestedRecord>(RECORDS_READ)).name("count-read-" + i).uid("count-read-" + i)
-          .returns(Types.POJO(IngestedRecord.class));
+          .returns(PipelineSerializers.INGESTED_RECORD);
       all = all == null ? records : all.union(records);
     }
     return all;

@@ -1,5 +1,6 @@
 package io.clickstream.propensity.jobs;
 
+import io.clickstream.propensity.events.serde.PipelineSerializers;
 import io.clickstream.propensity.events.ClickEvent;
 import io.clickstream.propensity.events.IngestedRecord;
 import io.clickstream.propensity.features.DailyFeatureFunction;
@@ -65,7 +66,7 @@ public final class FeaturePipeline {
     DataStream<FeaturedEvent> stream = ingested
         .filter(new IsValid()).name("valid").uid("valid")
         .map(new ToFeaturedEvent()).name("to-featured").uid("to-featured")
-        .returns(Types.POJO(FeaturedEvent.class));
+        .returns(PipelineSerializers.FEATURED_EVENT);
 
     Map<FeatureSet, DataStream<KeyMetrics>> metrics = new EnumMap<>(FeatureSet.class);
     DataStream<ClickEvent> duplicates = null;
@@ -78,7 +79,7 @@ public final class FeaturePipeline {
               : new DailyFeatureFunction(set, canonicalOrder, tag))
           .name(set.prefix() + "-features")
           .uid(set.prefix() + "-features")
-          .returns(Types.POJO(FeaturedEvent.class));
+          .returns(PipelineSerializers.FEATURED_EVENT);
       metrics.put(set, stage.getSideOutput(tag));
       if (set == FeatureSet.CART) {
         duplicates = stage.getSideOutput(SessionFeatureFunction.DUPLICATES);
@@ -89,7 +90,7 @@ public final class FeaturePipeline {
   }
 
   static OutputTag<KeyMetrics> metricsTag(FeatureSet set) {
-    return new OutputTag<>(set.prefix() + "-metrics", Types.POJO(KeyMetrics.class));
+    return new OutputTag<>(set.prefix() + "-metrics", PipelineSerializers.KEY_METRICS);
   }
 
   /** Keeps the records that parsed into a valid event. */
