@@ -2,6 +2,8 @@ package io.clickstream.propensity.cli;
 
 import io.clickstream.propensity.features.SessionPolicy;
 import io.clickstream.propensity.jobs.StreamingJob;
+import io.clickstream.propensity.jobs.WarmStartJob;
+import org.apache.iceberg.Snapshot;
 import io.clickstream.propensity.lakehouse.Lakehouse;
 import io.clickstream.propensity.scoring.ModelContract;
 import java.io.File;
@@ -98,6 +100,16 @@ public final class StreamCommand implements Callable<Integer> {
       description = "Session expiry of an open cart; must equal the backfill's (default: ${DEFAULT-VALUE})")
   Duration ttlOpen;
 
+  @Option(names = "--warm-start", negatable = true, defaultValue = "true", fallbackValue = "true",
+      description = "Without --restore: start from the state of silver.clickstream_events (the "
+          + "backfilled history) via a savepoint built with the State Processor API "
+          + "(default: ${DEFAULT-VALUE})")
+  boolean warmStart;
+
+  @Option(names = "--warm-start-dir", defaultValue = "work/warm-start", paramLabel = "DIR",
+      description = "Where warm-start savepoints go (default: ${DEFAULT-VALUE})")
+  String warmStartDir;
+
   @Mixin KafkaOptions kafka;
 
   @Override
@@ -120,8 +132,12 @@ public final class StreamCommand implements Callable<Integer> {
         .lakehouse(Lakehouse.at(warehouse))
         .model(contract)
         .build();
-    Configuration conf = configuration(
-        parallelism > 0 ? parallelism : LocalFlink.defaultParallelism(), checkpointDir, restore);
+    int p = parallelism > 0 ? parallelism : LocalFlink.defaultParallelism();
+    String from = restore;
+    if (from == null && warmStart) {
+      from = warmStartSavepoint(Lakehouse.at(warehouse), new SessionPolicy(ttlAfterPurchase, ttlOpen), p);
+    }
+    Configuration conf = configuration(p, checkpointDir, from);
     conf.set(RestOptions.PORT, webUiPort);
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
     job.addTo(env);
@@ -131,6 +147,29 @@ public final class StreamCommand implements Callable<Integer> {
         + ", scores to topic " + scoresTopic + " and gold.session_scores");
     env.execute("clickstream-stream");
     return 0;
+  }
+
+  /** Builds (or reuses) the warm-start savepoint of the current silver snapshot; null if empty. */
+  String warmStartSavepoint(Lakehouse lakehouse, SessionPolicy policy, int p) throws Exception {
+    WarmStartJob warm = new WarmStartJob(lakehouse, policy);
+    Snapshot snapshot = warm.silverSnapshot();
+    if (snapshot == null) {
+      System.err.println("Warm start: silver.clickstream_events is empty, starting from empty state");
+      return null;
+    }
+    File dir = new File(warmStartDir, "silver-" + snapshot.snapshotId() + "-ttl-"
+        + policy.ttlAfterPurchaseSeconds() + "-" + policy.ttlOpenSeconds()).getAbsoluteFile();
+    if (!new File(dir, "_metadata").isFile()) {
+      System.err.printf("Warm start: building keyed state from silver snapshot %d into %s%n",
+          snapshot.snapshotId(), dir);
+      StreamExecutionEnvironment env =
+          StreamExecutionEnvironment.getExecutionEnvironment(LocalFlink.configuration(p));
+      warm.addTo(env, snapshot.snapshotId(), dir.toURI().toString());
+      env.execute("clickstream-warm-start");
+    } else {
+      System.err.println("Warm start: reusing " + dir);
+    }
+    return dir.toURI().toString();
   }
 
   static Configuration configuration(int parallelism, String checkpointDir, String restore) {

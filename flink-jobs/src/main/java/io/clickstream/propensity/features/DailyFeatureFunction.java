@@ -62,12 +62,26 @@ public class DailyFeatureFunction
     this.metricsTag = metricsTag;
   }
 
+  // The streaming state, declared once: the warm start (DailyStateBootstrap) writes the same.
+
+  static ValueStateDescriptor<DailyState> stateDescriptor(FeatureSet set) {
+    return new ValueStateDescriptor<>(set.prefix() + "-daily", Types.POJO(DailyState.class));
+  }
+
+  static MapStateDescriptor<Long, int[]> pendingDescriptor(FeatureSet set) {
+    return new MapStateDescriptor<>(
+        set.prefix() + "-pending", Types.LONG, PrimitiveArrayTypeInfo.INT_PRIMITIVE_ARRAY_TYPE_INFO);
+  }
+
+  /** Side output of the final state of every key (batch mode): the warm start's input. */
+  public static OutputTag<DailySeed> finalStateTag(FeatureSet set) {
+    return new OutputTag<>(set.prefix() + "-final-state", Types.POJO(DailySeed.class));
+  }
+
   @Override
   public void open(OpenContext openContext) {
-    state = getRuntimeContext().getState(
-        new ValueStateDescriptor<>(set.prefix() + "-daily", Types.POJO(DailyState.class)));
-    pending = getRuntimeContext().getMapState(new MapStateDescriptor<>(
-        set.prefix() + "-pending", Types.LONG, PrimitiveArrayTypeInfo.INT_PRIMITIVE_ARRAY_TYPE_INFO));
+    state = getRuntimeContext().getState(stateDescriptor(set));
+    pending = getRuntimeContext().getMapState(pendingDescriptor(set));
     waiting = getRuntimeContext().getMapState(new MapStateDescriptor<>(
         set.prefix() + "-waiting", Types.LONG, new ListTypeInfo<>(PipelineSerializers.FEATURED_EVENT)));
     lateEvents = getRuntimeContext().getMetricGroup().counter(set.prefix() + "LateEvents");
@@ -105,6 +119,7 @@ public class DailyFeatureFunction
     DailyState s = current();
     if (timestamp == END_OF_INPUT) {
       ctx.output(metricsTag, metrics(s));
+      ctx.output(finalStateTag(set), seed(ctx.getCurrentKey(), s));
       state.clear();
       pending.clear();
       return;
@@ -171,6 +186,25 @@ public class DailyFeatureFunction
       }
     }
     return KeyMetrics.of(set, s.userId, null, s.productId, total, s.newestEventTime);
+  }
+
+  private DailySeed seed(String key, DailyState s) throws Exception {
+    List<Long> days = new ArrayList<>();
+    List<int[]> counts = new ArrayList<>();
+    for (Map.Entry<Long, int[]> e : pending.entries()) {
+      days.add(e.getKey());
+      counts.add(e.getValue());
+    }
+    DailySeed seed = new DailySeed();
+    seed.key = key;
+    seed.state = s;
+    seed.pendingDays = days.stream().mapToLong(Long::longValue).toArray();
+    seed.pendingCounts = new int[days.size() * FeatureRules.COUNTS_PER_SET];
+    for (int i = 0; i < counts.size(); i++) {
+      System.arraycopy(counts.get(i), 0, seed.pendingCounts, i * FeatureRules.COUNTS_PER_SET,
+          FeatureRules.COUNTS_PER_SET);
+    }
+    return seed;
   }
 
   private DailyState current() throws Exception {

@@ -51,6 +51,7 @@ public class SessionFeatureFunction
   private final SessionPolicy policy;
   private final boolean canonicalOrder;
   private final OutputTag<KeyMetrics> metricsTag;
+  private final OutputTag<SessionSeed> finalStateTag;
 
   private transient ValueState<SessionState> state;
   private transient ListState<FeaturedEvent> buffer;
@@ -72,6 +73,31 @@ public class SessionFeatureFunction
     this.policy = policy;
     this.canonicalOrder = canonicalOrder;
     this.metricsTag = metricsTag;
+    this.finalStateTag = finalStateTag(set);
+  }
+
+  // The streaming state, declared once: the warm start (SessionStateBootstrap) writes the same.
+
+  static ValueStateDescriptor<SessionState> stateDescriptor(FeatureSet set) {
+    return new ValueStateDescriptor<>(set.prefix() + "-session", Types.POJO(SessionState.class));
+  }
+
+  static ValueStateDescriptor<Long> expiryTimerDescriptor(FeatureSet set) {
+    return new ValueStateDescriptor<>(set.prefix() + "-expiry-timer", Types.LONG);
+  }
+
+  static MapStateDescriptor<String, Boolean> seenIdsDescriptor(FeatureSet set) {
+    return new MapStateDescriptor<>(set.prefix() + "-seen-ids", Types.STRING, Types.BOOLEAN);
+  }
+
+  /** Event time (ms) of the timer that clears a key's streaming state after its expiry. */
+  static long expiryTimerAt(SessionState s, SessionPolicy policy) {
+    return Math.multiplyExact(s.expiresAfter(policy), 1000L) + 1;
+  }
+
+  /** Side output of the final state of every key (canonical mode): the warm start's input. */
+  public static OutputTag<SessionSeed> finalStateTag(FeatureSet set) {
+    return new OutputTag<>(set.prefix() + "-final-state", Types.POJO(SessionSeed.class));
   }
 
   private boolean deduplicates() {
@@ -80,17 +106,14 @@ public class SessionFeatureFunction
 
   @Override
   public void open(OpenContext openContext) {
-    state = getRuntimeContext().getState(
-        new ValueStateDescriptor<>(set.prefix() + "-session", Types.POJO(SessionState.class)));
+    state = getRuntimeContext().getState(stateDescriptor(set));
     if (canonicalOrder) {
       buffer = getRuntimeContext().getListState(
           new ListStateDescriptor<>(set.prefix() + "-buffer", PipelineSerializers.FEATURED_EVENT));
     } else {
-      expiryTimer = getRuntimeContext().getState(
-          new ValueStateDescriptor<>(set.prefix() + "-expiry-timer", Types.LONG));
+      expiryTimer = getRuntimeContext().getState(expiryTimerDescriptor(set));
       if (deduplicates()) {
-        seenIds = getRuntimeContext().getMapState(
-            new MapStateDescriptor<>(set.prefix() + "-seen-ids", Types.STRING, Types.BOOLEAN));
+        seenIds = getRuntimeContext().getMapState(seenIdsDescriptor(set));
       }
     }
     lateEvents = getRuntimeContext().getMetricGroup().counter(set.prefix() + "LateEvents");
@@ -173,6 +196,13 @@ public class SessionFeatureFunction
     if (!events.isEmpty()) {
       ctx.output(metricsTag,
           KeyMetrics.of(set, events.get(events.size() - 1).event, s.counts, s.newestEventTime));
+      SessionSeed seed = new SessionSeed();
+      seed.key = ctx.getCurrentKey();
+      seed.state = s;
+      if (deduplicates()) {
+        seed.seenIds = events.stream().map(e -> e.event.eventId).toArray(String[]::new);
+      }
+      ctx.output(finalStateTag, seed);
     }
     state.clear();
   }
@@ -193,7 +223,7 @@ public class SessionFeatureFunction
   }
 
   private void scheduleExpiry(Context ctx, SessionState s) throws Exception {
-    long at = Math.multiplyExact(s.expiresAfter(policy), 1000L) + 1;
+    long at = expiryTimerAt(s, policy);
     Long scheduled = expiryTimer.value();
     if (scheduled != null && scheduled == at) {
       return;

@@ -4,6 +4,8 @@ import io.clickstream.propensity.events.serde.PipelineSerializers;
 import io.clickstream.propensity.events.ClickEvent;
 import io.clickstream.propensity.events.IngestedRecord;
 import io.clickstream.propensity.features.DailyFeatureFunction;
+import io.clickstream.propensity.features.DailySeed;
+import io.clickstream.propensity.features.SessionSeed;
 import io.clickstream.propensity.features.FeatureSet;
 import io.clickstream.propensity.features.FeaturedEvent;
 import io.clickstream.propensity.features.KeyMetrics;
@@ -43,6 +45,10 @@ public final class FeaturePipeline {
     public final DataStream<ClickEvent> duplicates;
     /** Current state per key of each set (gold metric rows). */
     public final Map<FeatureSet, DataStream<KeyMetrics>> metrics;
+    /** Canonical (BATCH) mode: the final state of every key of the session sets (warm start). */
+    public final Map<FeatureSet, DataStream<SessionSeed>> sessionSeeds = new EnumMap<>(FeatureSet.class);
+    /** Canonical (BATCH) mode: the final state of every key of the daily sets (warm start). */
+    public final Map<FeatureSet, DataStream<DailySeed>> dailySeeds = new EnumMap<>(FeatureSet.class);
 
     Outputs(DataStream<IngestedRecord> bronze, DataStream<IngestedRecord> rejected,
         DataStream<FeaturedEvent> featured, DataStream<ClickEvent> duplicates,
@@ -69,6 +75,7 @@ public final class FeaturePipeline {
         .returns(PipelineSerializers.FEATURED_EVENT);
 
     Map<FeatureSet, DataStream<KeyMetrics>> metrics = new EnumMap<>(FeatureSet.class);
+    Map<FeatureSet, SingleOutputStreamOperator<FeaturedEvent>> stages = new EnumMap<>(FeatureSet.class);
     DataStream<ClickEvent> duplicates = null;
     for (FeatureSet set : FeatureSet.values()) {
       OutputTag<KeyMetrics> tag = metricsTag(set);
@@ -77,16 +84,32 @@ public final class FeaturePipeline {
           .process(set.isSession()
               ? new SessionFeatureFunction(set, policy, canonicalOrder, tag)
               : new DailyFeatureFunction(set, canonicalOrder, tag))
-          .name(set.prefix() + "-features")
-          .uid(set.prefix() + "-features")
+          .name(stageUid(set))
+          .uid(stageUid(set))
           .returns(PipelineSerializers.FEATURED_EVENT);
       metrics.put(set, stage.getSideOutput(tag));
+      stages.put(set, stage);
       if (set == FeatureSet.CART) {
         duplicates = stage.getSideOutput(SessionFeatureFunction.DUPLICATES);
       }
       stream = stage;
     }
-    return new Outputs(ingested, rejected, stream, duplicates, metrics);
+    Outputs outputs = new Outputs(ingested, rejected, stream, duplicates, metrics);
+    if (canonicalOrder) {
+      stages.forEach((set, stage) -> {
+        if (set.isSession()) {
+          outputs.sessionSeeds.put(set, stage.getSideOutput(SessionFeatureFunction.finalStateTag(set)));
+        } else {
+          outputs.dailySeeds.put(set, stage.getSideOutput(DailyFeatureFunction.finalStateTag(set)));
+        }
+      });
+    }
+    return outputs;
+  }
+
+  /** Operator uid of a set's stage: keyed state lives under it (checkpoints, warm start). */
+  public static String stageUid(FeatureSet set) {
+    return set.prefix() + "-features";
   }
 
   static OutputTag<KeyMetrics> metricsTag(FeatureSet set) {

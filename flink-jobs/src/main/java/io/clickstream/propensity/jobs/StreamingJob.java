@@ -59,6 +59,8 @@ public final class StreamingJob {
   public void addTo(StreamExecutionEnvironment env) {
     b.lakehouse.ensureTables(TABLES);
     env.enableCheckpointing(b.checkpointInterval.toMillis(), CheckpointingMode.EXACTLY_ONCE);
+    // keyed state must be laid out as the warm-start savepoint writes it
+    env.setMaxParallelism(WarmStartJob.MAX_PARALLELISM);
 
     var sourceBuilder = KafkaSource.<IngestedRecord>builder()
         .setBootstrapServers(b.bootstrapServers)

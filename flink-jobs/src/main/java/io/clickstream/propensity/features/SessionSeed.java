@@ -1,0 +1,14 @@
+package io.clickstream.propensity.features;
+
+/**
+ * The final state of one session key after a backfill, to warm-start the streaming job with
+ * exactly the state it would have had after streaming the same history.
+ */
+public class SessionSeed {
+  public String key;
+  public SessionState state;
+  /** Event ids seen by the key (cart stage only: streaming deduplication), else empty. */
+  public String[] seenIds = new String[0];
+
+  public SessionSeed() {}
+}
