@@ -41,13 +41,18 @@ class BackfillJobTest {
   @TempDir Path tmp;
 
   static BackfillReport backfill(Lakehouse lakehouse, List<String> inputs) throws Exception {
+    return backfillWith(lakehouse, inputs, io.clickstream.propensity.features.SessionPolicy.DEFAULT);
+  }
+
+  static BackfillReport backfillWith(Lakehouse lakehouse, List<String> inputs,
+      io.clickstream.propensity.features.SessionPolicy policy) throws Exception {
     Configuration conf = new Configuration();
     conf.set(CoreOptions.DEFAULT_PARALLELISM, 2);
     conf.set(PipelineOptions.GENERIC_TYPES, false);
     conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
     StreamExecutionEnvironment env = BackfillJob.batchEnvironment(conf);
     BackfillJob.builder().inputs(inputs).lakehouse(lakehouse).ingestedAt(1_700_000_000_000L)
-        .build().addTo(env);
+        .sessionPolicy(policy).build().addTo(env);
     long start = System.currentTimeMillis();
     JobExecutionResult result = env.execute("backfill-test");
     Long dups = result.getAccumulatorResult(BackfillJob.DUPLICATES_REMOVED);

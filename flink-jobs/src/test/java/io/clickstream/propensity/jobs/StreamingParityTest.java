@@ -1,0 +1,232 @@
+package io.clickstream.propensity.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.clickstream.propensity.events.ClickEvent;
+import io.clickstream.propensity.events.CsvRecordParser;
+import io.clickstream.propensity.events.EventFields;
+import io.clickstream.propensity.events.ParseOutcome;
+import io.clickstream.propensity.events.synthetic.ClickstreamGenerator;
+import io.clickstream.propensity.features.FeatureRules;
+import io.clickstream.propensity.features.SessionPolicy;
+import io.clickstream.propensity.lakehouse.Lakehouse;
+import io.clickstream.propensity.lakehouse.LakehouseTable;
+import io.clickstream.propensity.scoring.ModelContract;
+import io.clickstream.propensity.scoring.OnnxScorer;
+import io.clickstream.propensity.testing.EmbeddedKafka;
+import io.clickstream.propensity.training.Trainer;
+import java.io.PrintStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.AbstractMap;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.CoreOptions;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.data.IcebergGenerics;
+import org.apache.iceberg.data.Record;
+import org.apache.iceberg.io.CloseableIterable;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The key test (train/serve parity): a generated dataset is split at a midnight; the first part is
+ * backfilled, the rest streams through a real Kafka broker into the streaming job warm-started
+ * from the backfill; every streamed feature vector must equal the batch backfill of the whole
+ * dataset row for row, and every streamed propensity the offline model's prediction for that row.
+ */
+@Timeout(value = 600, unit = TimeUnit.SECONDS)
+class StreamingParityTest {
+  static final ObjectMapper JSON = new ObjectMapper();
+  // short TTLs so that sessions expire and restart inside a few generated days (both modes)
+  static final SessionPolicy POLICY = new SessionPolicy(Duration.ofHours(3), Duration.ofDays(2));
+  static final Instant START = Instant.parse("2020-10-01T00:00:00Z");
+  static final int DAYS = 6;
+  static final long SPLIT = START.getEpochSecond() + 4 * 86_400L; // midnight before day 5
+
+  @TempDir static Path tmp;
+  static EmbeddedKafka kafka;
+  static String header;
+  static List<String[]> rows = new ArrayList<>(); // [line, eventTime or null]
+  static Map<String, Record> batchRows = new HashMap<>();
+  static ModelContract model;
+
+  @BeforeAll
+  static void backfillEverythingAndTrain() throws Exception {
+    Path all = tmp.resolve("all.csv");
+    ClickstreamGenerator.builder().events(6_000).seed(11).start(START).days(DAYS)
+        .malformedShare(0.01).build().writeTo(all);
+    List<String> lines = Files.readAllLines(all);
+    header = lines.get(0);
+    CsvRecordParser parser = new CsvRecordParser(header);
+    for (int i = 1; i < lines.size(); i++) {
+      ParseOutcome o = parser.parse(lines.get(i));
+      rows.add(new String[] {lines.get(i), o.isValid() ? Long.toString(o.event().eventTime) : null});
+    }
+    Lakehouse full = Lakehouse.at(tmp.resolve("wh-full").toString());
+    BackfillJobTest.backfillWith(full, List.of(all.toString()), POLICY);
+    for (Record r : read(full.load(LakehouseTable.GOLD_TRAINING_FEATURES))) {
+      batchRows.put((String) r.getField("event_id"), r);
+    }
+    Trainer.Options o = new Trainer.Options();
+    o.warehouse = full.warehouse();
+    o.out = tmp.resolve("model");
+    o.trials = 2;
+    o.maxRounds = 30;
+    o.datasetDescription = "parity test";
+    Trainer.train(o, new PrintStream(OutputStream.nullOutputStream()));
+    model = ModelContract.load(o.out);
+
+    kafka = new EmbeddedKafka().start();
+  }
+
+  static List<Record> read(Table table) throws Exception {
+    List<Record> out = new ArrayList<>();
+    table.refresh();
+    try (CloseableIterable<Record> it = IcebergGenerics.read(table).build()) {
+      it.forEach(r -> out.add(r.copy()));
+    }
+    return out;
+  }
+
+  /** Rows of the first part (before the split; unparseable times go there too) as a CSV file. */
+  static Path history() throws Exception {
+    Path p = tmp.resolve("history.csv");
+    StringBuilder sb = new StringBuilder(header).append('\n');
+    for (String[] r : rows) {
+      if (r[1] == null || Long.parseLong(r[1]) < SPLIT) {
+        sb.append(r[0]).append('\n');
+      }
+    }
+    Files.writeString(p, sb.toString());
+    return p;
+  }
+
+  /** The rest in canonical order (time, then line), as JSON keyed by user_id, like `replay`. */
+  static List<Map.Entry<byte[], byte[]>> liveRecords() throws Exception {
+    CsvRecordParser parser = new CsvRecordParser(header);
+    List<Object[]> live = new ArrayList<>();
+    for (int i = 0; i < rows.size(); i++) {
+      String[] r = rows.get(i);
+      if (r[1] != null && Long.parseLong(r[1]) >= SPLIT) {
+        live.add(new Object[] {Long.parseLong(r[1]), i, parser.parse(r[0]).event()});
+      }
+    }
+    live.sort(Comparator.<Object[]>comparingLong(a -> (Long) a[0]).thenComparingInt(a -> (Integer) a[1]));
+    List<Map.Entry<byte[], byte[]>> out = new ArrayList<>();
+    for (Object[] l : live) {
+      ClickEvent e = (ClickEvent) l[2];
+      ObjectNode o = JSON.createObjectNode();
+      o.put(EventFields.EVENT_TIME, Instant.ofEpochSecond(e.eventTime).toString());
+      o.put(EventFields.EVENT_TYPE, e.eventType.wireName());
+      o.put(EventFields.PRODUCT_ID, e.productId);
+      o.put(EventFields.CATEGORY_ID, e.categoryId);
+      o.put(EventFields.CATEGORY_CODE, e.categoryCode);
+      o.put(EventFields.BRAND, e.brand);
+      o.put(EventFields.PRICE, e.price);
+      o.put(EventFields.USER_ID, e.userId);
+      o.put(EventFields.USER_SESSION, e.userSession);
+      o.put("ingest_ts", System.currentTimeMillis());
+      out.add(new AbstractMap.SimpleEntry<>(
+          Long.toString(e.userId).getBytes(StandardCharsets.UTF_8),
+          JSON.writeValueAsBytes(o)));
+    }
+    // a record that is not JSON at all must land in rejected, not stop the job
+    out.add(new AbstractMap.SimpleEntry<>(null, "not json".getBytes(StandardCharsets.UTF_8)));
+    return out;
+  }
+
+  @Test
+  void streamedFeaturesAndScoresEqualTheBatchBackfillRowForRow() throws Exception {
+    Lakehouse lakehouse = Lakehouse.at(tmp.resolve("wh-stream").toString());
+    BackfillJobTest.backfillWith(lakehouse, List.of(history().toString()), POLICY);
+
+    String savepoint = tmp.resolve("warm-start").toUri().toString();
+    WarmStartJob warm = new WarmStartJob(lakehouse, POLICY);
+    StreamExecutionEnvironment benv = StreamExecutionEnvironment.getExecutionEnvironment(conf(null));
+    warm.addTo(benv, warm.silverSnapshot().snapshotId(), savepoint);
+    benv.execute("warm-start");
+
+    String topic = "parity-in";
+    kafka.createTopic(topic, 2);
+    List<Map.Entry<byte[], byte[]>> live = liveRecords();
+    kafka.produce(topic, live);
+
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf(savepoint));
+    StreamingJob.builder()
+        .bootstrapServers(kafka.bootstrapServers())
+        .topic(topic)
+        .scoresTopic("parity-scores")
+        .groupId("parity")
+        .startingOffsets("earliest")
+        .bounded(true)
+        .checkpointInterval(Duration.ofSeconds(1))
+        .sessionPolicy(POLICY)
+        .lakehouse(lakehouse)
+        .model(model)
+        .build()
+        .addTo(env);
+    env.execute("parity-stream");
+
+    List<Record> scores = read(lakehouse.load(LakehouseTable.GOLD_SESSION_SCORES));
+    long expectedScores = batchRows.values().stream()
+        .filter(r -> ((java.time.OffsetDateTime) r.getField("event_time")).toEpochSecond() >= SPLIT)
+        .count();
+    assertThat(expectedScores).isGreaterThan(500);
+    assertThat(scores).hasSize((int) expectedScores);
+
+    int compared = 0;
+    try (OnnxScorer offline = model.openScorer(1)) {
+      for (Record s : scores) {
+        Record b = batchRows.get((String) s.getField("event_id"));
+        assertThat(b).as("batch row of streamed event %s", s.getField("event_id")).isNotNull();
+        assertThat(s.getField("late")).isEqualTo(false);
+        float[] v = new float[FeatureRules.MODEL_FEATURE_COUNT];
+        for (int i = 0; i < FeatureRules.MODEL_FEATURE_COUNT; i++) {
+          String f = FeatureRules.MODEL_FEATURES.get(i);
+          assertThat(s.getField(f)).as("%s of %s", f, s.getField("event_id")).isEqualTo(b.getField(f));
+          Object x = b.getField(f);
+          v[i] = x == null ? Float.NaN : ((Number) x).floatValue();
+        }
+        double expected = offline.score(v);
+        assertThat((Double) s.getField("propensity")).isEqualTo(expected);
+        compared++;
+      }
+    }
+    assertThat(compared).isEqualTo(expectedScores);
+
+    // the bad record went to rejected, the reconciliation of the whole warehouse holds
+    List<Record> rejected = read(lakehouse.load(LakehouseTable.SILVER_REJECTED));
+    assertThat(rejected).anySatisfy(r -> assertThat(r.getField("reason")).isEqualTo("malformed_json"));
+    long bronze = read(lakehouse.load(LakehouseTable.BRONZE_RAW)).size();
+    long silver = read(lakehouse.load(LakehouseTable.SILVER_EVENTS)).size();
+    assertThat(bronze).isEqualTo(rows.size() + 1);
+    assertThat(silver + rejected.size()).isLessThanOrEqualTo(bronze);
+  }
+
+  static Configuration conf(String restore) {
+    Configuration conf = new Configuration();
+    conf.set(CoreOptions.DEFAULT_PARALLELISM, 2);
+    conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
+    conf.setString("execution.checkpointing.dir", tmp.resolve("checkpoints").toUri().toString());
+    if (restore != null) {
+      conf.setString("execution.state-recovery.path", restore);
+    }
+    return conf;
+  }
+}
