@@ -131,6 +131,21 @@ class TrainerTest {
   }
 
   @Test
+  void trainCommandRunsFromTheCommandLine() throws Exception {
+    Path out = tmp.resolve("cli-model");
+    int code = io.clickstream.propensity.cli.ClickstreamCli.run("train", "--warehouse",
+        warehouse.toString(), "--out", out.toString(), "--trials", "2", "--max-rounds", "20",
+        "--seed", "3", "--dataset-description", "fixture", "--model-version", "t1");
+    assertThat(code).isZero();
+    ModelContract contract = ModelContract.load(out);
+    assertThat(contract.modelVersion()).isEqualTo("t1");
+    assertThat(contract.card().seed).isEqualTo(3L);
+    assertThat(Files.readString(out.resolve(Trainer.REPORT_MD))).contains("Validation metrics");
+    assertThat(io.clickstream.propensity.cli.ClickstreamCli.run("train", "--warehouse",
+        warehouse.toString(), "--out", out.toString(), "--trials", "0")).isEqualTo(2);
+  }
+
+  @Test
   void refusesAnEmptyWarehouseWithAHint() {
     Trainer.Options o = options(tmp.resolve("never"));
     o.warehouse = tmp.resolve("empty-warehouse").toString();
