@@ -29,6 +29,7 @@ public final class OnnxScorer implements AutoCloseable {
   private final LongBuffer labels;
   /** Tensors bound to the shared buffers, per batch size (index = rows). */
   private final Bound[] bound;
+  private final float[] single = new float[1];
 
   private static final class Bound implements AutoCloseable {
     final Map<String, OnnxTensor> inputs;
@@ -119,9 +120,8 @@ public final class OnnxScorer implements AutoCloseable {
 
   /** Scores one row of 50 features. */
   public float score(float[] row) {
-    float[] out = new float[1];
-    score(row, 1, out);
-    return out[0];
+    score(row, 1, single);
+    return single[0];
   }
 
   private Bound bound(int rows) {

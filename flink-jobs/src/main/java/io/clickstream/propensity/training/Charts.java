@@ -13,6 +13,7 @@ import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.chart.plot.ValueMarker;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.xy.XYBarRenderer;
+import org.jfree.chart.renderer.xy.XYStepRenderer;
 import org.jfree.data.statistics.HistogramDataset;
 import org.jfree.data.statistics.HistogramType;
 import org.jfree.data.xy.XYSeries;
@@ -52,6 +53,13 @@ final class Charts {
             prevalence),
         "recall", "precision", data, PlotOrientation.VERTICAL, true, false, false);
     XYPlot plot = chart.getXYPlot();
+    // steps, not lines: average precision is the area under this step function
+    XYStepRenderer steps = new XYStepRenderer();
+    steps.setStepPoint(0.0); // precision p_k holds over (r_k-1, r_k]: rise first, then run
+    plot.setRenderer(steps);
+    plot.setBackgroundPaint(Color.WHITE);
+    plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
+    plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
     plot.getDomainAxis().setRange(0, 1);
     plot.getRangeAxis().setRange(0, 1.02);
     ValueMarker base = new ValueMarker(prevalence, Color.GRAY, new BasicStroke(1f));
@@ -90,6 +98,7 @@ final class Charts {
         "share of the label's rows", data, PlotOrientation.VERTICAL, true, false, false);
     XYPlot plot = chart.getXYPlot();
     plot.setForegroundAlpha(0.6f);
+    plot.setBackgroundPaint(Color.WHITE);
     ((XYBarRenderer) plot.getRenderer()).setShadowVisible(false);
     BasicStroke dashed = new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f,
         new float[] {6f, 4f}, 0f);

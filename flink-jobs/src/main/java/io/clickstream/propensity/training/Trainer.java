@@ -171,9 +171,9 @@ public final class Trainer {
       Trial trial = new Trial(i, (int) c[0], c[1], c[2], fit.bestIteration(), fit.rounds(),
           fit.bestTestMetric(), ap, seconds(t));
       trials.add(trial);
-      log.printf(Locale.ROOT, "  trial %2d: max_depth %2d lr %.4f spw %6.2f -> %3d rounds "
-              + "(best %3d), test AP %.4f, %.1f s%n", i, trial.max_depth(), trial.learning_rate(),
-          trial.scale_pos_weight(), trial.rounds_run(), trial.best_iteration(), ap, trial.seconds());
+      log.printf(Locale.ROOT, "  trial %2d: max_depth %2d lr %.4f spw %6.2f -> %3d rounds run, "
+              + "best %3d, test AP %.4f, %.1f s%n", i, trial.max_depth(), trial.learning_rate(),
+          trial.scale_pos_weight(), trial.rounds_run(), fit.modelRounds(), ap, trial.seconds());
       if (best == null || ap > bestTrial.test_average_precision()) {
         if (best != null) {
           best.booster().dispose();
