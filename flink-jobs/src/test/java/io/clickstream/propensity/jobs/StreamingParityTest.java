@@ -54,7 +54,7 @@ import org.junit.jupiter.api.io.TempDir;
 class StreamingParityTest {
   static final ObjectMapper JSON = new ObjectMapper();
   // short TTLs so that sessions expire and restart inside a few generated days (both modes)
-  static final SessionPolicy POLICY = new SessionPolicy(Duration.ofHours(3), Duration.ofDays(2));
+  static final SessionPolicy POLICY = new SessionPolicy(Duration.ofMinutes(20), Duration.ofHours(2));
   static final Instant START = Instant.parse("2020-10-01T00:00:00Z");
   static final int DAYS = 6;
   static final long SPLIT = START.getEpochSecond() + 4 * 86_400L; // midnight before day 5
@@ -117,8 +117,8 @@ class StreamingParityTest {
     return p;
   }
 
-  /** The rest in canonical order (time, then line), as JSON keyed by user_id, like `replay`. */
-  static List<Map.Entry<byte[], byte[]>> liveRecords() throws Exception {
+  /** The rest in canonical order (time, then line): the events themselves. */
+  static List<ClickEvent> liveEvents() {
     CsvRecordParser parser = new CsvRecordParser(header);
     List<Object[]> live = new ArrayList<>();
     for (int i = 0; i < rows.size(); i++) {
@@ -128,9 +128,15 @@ class StreamingParityTest {
       }
     }
     live.sort(Comparator.<Object[]>comparingLong(a -> (Long) a[0]).thenComparingInt(a -> (Integer) a[1]));
+    List<ClickEvent> out = new ArrayList<>();
+    live.forEach(l -> out.add((ClickEvent) l[2]));
+    return out;
+  }
+
+  /** Events as JSON keyed by user_id, like `replay`, plus one record that is not JSON at all. */
+  static List<Map.Entry<byte[], byte[]>> records(List<ClickEvent> events) throws Exception {
     List<Map.Entry<byte[], byte[]>> out = new ArrayList<>();
-    for (Object[] l : live) {
-      ClickEvent e = (ClickEvent) l[2];
+    for (ClickEvent e : events) {
       ObjectNode o = JSON.createObjectNode();
       o.put(EventFields.EVENT_TIME, Instant.ofEpochSecond(e.eventTime).toString());
       o.put(EventFields.EVENT_TYPE, e.eventType.wireName());
@@ -143,36 +149,33 @@ class StreamingParityTest {
       o.put(EventFields.USER_SESSION, e.userSession);
       o.put("ingest_ts", System.currentTimeMillis());
       out.add(new AbstractMap.SimpleEntry<>(
-          Long.toString(e.userId).getBytes(StandardCharsets.UTF_8),
-          JSON.writeValueAsBytes(o)));
+          Long.toString(e.userId).getBytes(StandardCharsets.UTF_8), JSON.writeValueAsBytes(o)));
     }
-    // a record that is not JSON at all must land in rejected, not stop the job
     out.add(new AbstractMap.SimpleEntry<>(null, "not json".getBytes(StandardCharsets.UTF_8)));
     return out;
   }
 
-  @Test
-  void streamedFeaturesAndScoresEqualTheBatchBackfillRowForRow() throws Exception {
-    Lakehouse lakehouse = Lakehouse.at(tmp.resolve("wh-stream").toString());
+  /** Backfills the history, warm-starts from it and streams {@code live} through Kafka. */
+  static Lakehouse backfillThenStream(String name, List<ClickEvent> live) throws Exception {
+    Lakehouse lakehouse = Lakehouse.at(tmp.resolve("wh-" + name).toString());
     BackfillJobTest.backfillWith(lakehouse, List.of(history().toString()), POLICY);
 
-    String savepoint = tmp.resolve("warm-start").toUri().toString();
+    String savepoint = tmp.resolve("warm-start-" + name).toUri().toString();
     WarmStartJob warm = new WarmStartJob(lakehouse, POLICY);
     StreamExecutionEnvironment benv = StreamExecutionEnvironment.getExecutionEnvironment(conf(null));
     warm.addTo(benv, warm.silverSnapshot().snapshotId(), savepoint);
     benv.execute("warm-start");
 
-    String topic = "parity-in";
+    String topic = name + "-in";
     kafka.createTopic(topic, 2);
-    List<Map.Entry<byte[], byte[]>> live = liveRecords();
-    kafka.produce(topic, live);
+    kafka.produce(topic, records(live));
 
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf(savepoint));
     StreamingJob.builder()
         .bootstrapServers(kafka.bootstrapServers())
         .topic(topic)
-        .scoresTopic("parity-scores")
-        .groupId("parity")
+        .scoresTopic(name + "-scores")
+        .groupId(name)
         .startingOffsets("earliest")
         .bounded(true)
         .checkpointInterval(Duration.ofSeconds(1))
@@ -181,7 +184,15 @@ class StreamingParityTest {
         .model(model)
         .build()
         .addTo(env);
-    env.execute("parity-stream");
+    env.execute(name + "-stream");
+    return lakehouse;
+  }
+
+  @Test
+  void streamedFeaturesAndScoresEqualTheBatchBackfillRowForRow() throws Exception {
+    List<ClickEvent> live = liveEvents();
+    assertLiveDataCoversTheHardCases(live);
+    Lakehouse lakehouse = backfillThenStream("parity", live);
 
     List<Record> scores = read(lakehouse.load(LakehouseTable.GOLD_SESSION_SCORES));
     long expectedScores = batchRows.values().stream()
@@ -217,6 +228,95 @@ class StreamingParityTest {
     long silver = read(lakehouse.load(LakehouseTable.SILVER_EVENTS)).size();
     assertThat(bronze).isEqualTo(rows.size() + 1);
     assertThat(silver + rejected.size()).isLessThanOrEqualTo(bronze);
+  }
+
+  /** The streamed part has ties within a cart, a day boundary and sessions that expire. */
+  static void assertLiveDataCoversTheHardCases(List<ClickEvent> live) {
+    Map<String, Long> lastTimeOfCart = new HashMap<>();
+    boolean tie = false;
+    boolean expiry = false;
+    for (ClickEvent e : live) {
+      String cart = e.userId + "/" + e.userSession;
+      Long last = lastTimeOfCart.put(cart, e.eventTime);
+      tie |= last != null && last == e.eventTime;
+      expiry |= last != null && e.eventTime - last > POLICY.ttlAfterPurchaseSeconds();
+    }
+    assertThat(tie).as("a cart with two events in the same second").isTrue();
+    assertThat(expiry).as("a cart gap longer than the shortest TTL").isTrue();
+    assertThat(live.get(live.size() - 1).eventTime - SPLIT).as("a day boundary").isGreaterThan(86_400L);
+  }
+
+  @Test
+  void outOfOrderEventsAreFlaggedLateAndEverythingElseStillMatches() throws Exception {
+    List<ClickEvent> canonical = liveEvents();
+    // delay a few events past the last event of their cart on the same day (no purchase and no
+    // expiry in between): they arrive older than the newest event of their cart, so they are late
+    List<ClickEvent> send = new ArrayList<>(canonical);
+    Map<String, ClickEvent> lateAfter = new HashMap<>(); // late event id -> event it follows
+    java.util.Set<String> affected = new java.util.HashSet<>();
+    for (int i = 0; i < canonical.size() && lateAfter.size() < 8; i += 37) {
+      ClickEvent e = canonical.get(i);
+      int last = -1;
+      for (int j = i + 1; j < canonical.size(); j++) {
+        ClickEvent n = canonical.get(j);
+        if (n.userId == e.userId && n.userSession.equals(e.userSession)) {
+          if (n.eventType == io.clickstream.propensity.events.EventType.PURCHASE
+              || FeatureRules.epochDay(n.eventTime) != FeatureRules.epochDay(e.eventTime)
+              || n.eventTime - e.eventTime > POLICY.ttlAfterPurchaseSeconds()) {
+            break;
+          }
+          last = j;
+        }
+      }
+      if (last < 0 || e.eventType == io.clickstream.propensity.events.EventType.PURCHASE
+          || canonical.get(last).eventTime == e.eventTime || affected.contains(e.eventId)) {
+        continue;
+      }
+      ClickEvent anchor = canonical.get(last);
+      send.remove(e);
+      send.add(send.indexOf(anchor) + 1, e);
+      lateAfter.put(e.eventId, anchor);
+      for (int j = i + 1; j <= last; j++) {
+        ClickEvent n = canonical.get(j);
+        if (n.userId == e.userId && n.userSession.equals(e.userSession)) {
+          affected.add(n.eventId);
+        }
+      }
+    }
+    assertThat(lateAfter).hasSizeGreaterThanOrEqualTo(3);
+    Lakehouse lakehouse = backfillThenStream("late", send);
+
+    Map<String, Record> streamed = new HashMap<>();
+    for (Record s : read(lakehouse.load(LakehouseTable.GOLD_SESSION_SCORES))) {
+      streamed.put((String) s.getField("event_id"), s);
+    }
+    int exact = 0;
+    for (Record s : streamed.values()) {
+      String id = (String) s.getField("event_id");
+      Record b = batchRows.get(id);
+      if (lateAfter.containsKey(id)) {
+        assertThat(s.getField("late")).as("delayed event %s", id).isEqualTo(true);
+        // counted in arrival order: one more than the cart event it arrived after
+        Record anchor = streamed.get(lateAfter.get(id).eventId);
+        assertThat((Long) s.getField("cart__events"))
+            .isEqualTo((Long) anchor.getField("cart__events") + 1);
+        // its daily snapshots are not affected by the delay
+        for (String f : FeatureRules.MODEL_FEATURES) {
+          if (f.startsWith("user__") || f.startsWith("product__") || f.startsWith("user_product__")) {
+            assertThat(s.getField(f)).as(f).isEqualTo(b.getField(f));
+          }
+        }
+      } else {
+        assertThat(s.getField("late")).as("late flag of %s", id).isEqualTo(false);
+        for (String f : FeatureRules.MODEL_FEATURES) {
+          if (!affected.contains(id) || !f.startsWith("cart")) {
+            assertThat(s.getField(f)).as("%s of %s", f, id).isEqualTo(b.getField(f));
+          }
+        }
+        exact += affected.contains(id) ? 0 : 1;
+      }
+    }
+    assertThat(exact).isGreaterThan(streamed.size() - lateAfter.size() - affected.size() - 1);
   }
 
   static Configuration conf(String restore) {
