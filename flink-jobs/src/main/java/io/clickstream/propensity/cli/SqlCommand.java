@@ -107,7 +107,7 @@ public final class SqlCommand implements Callable<Integer> {
         cells.clear();
         for (int i = 0; i < row.getArity(); i++) {
           Object v = row.getField(i);
-          cells.add(v == null ? null : v.toString());
+          cells.add(v == null ? "" : v.toString()); // Jackson skips null list elements
         }
         writer.write(cells);
       }

@@ -17,7 +17,16 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.apache.flink.api.common.eventtime.SerializableTimestampAssigner;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -44,6 +53,8 @@ public final class StreamingJob {
       LakehouseTable.GOLD_CART_METRICS, LakehouseTable.GOLD_CART_PRODUCT_METRICS,
       LakehouseTable.GOLD_USER_METRICS, LakehouseTable.GOLD_PRODUCT_METRICS,
       LakehouseTable.GOLD_USER_PRODUCT_METRICS, LakehouseTable.GOLD_SESSION_SCORES);
+
+  private static final Logger LOG = LoggerFactory.getLogger(StreamingJob.class);
 
   private final Builder b;
 
@@ -88,6 +99,7 @@ public final class StreamingJob {
     for (FeatureSet set : FeatureSet.values()) {
       b.lakehouse.upsert(out.metrics.get(set), new TableRows.Metrics(), LakehouseTable.metricsOf(set));
     }
+    ensureScoresTopic();
     DataStream<Score> scores = out.featured
         .flatMap(new ScoreFunction(b.model)).name("score").uid("score")
         .returns(TypeInformation.of(Score.class));
@@ -113,6 +125,37 @@ public final class StreamingJob {
           .setProperty("linger.ms", "0");
     }
     return builder.build();
+  }
+
+  /**
+   * Creates the scores topic (as many partitions as the input topic) when it is missing: a
+   * producer that makes the broker auto-create it can loop on sequence errors on a fresh broker.
+   */
+  private void ensureScoresTopic() {
+    Properties p = kafkaProperties();
+    p.put("bootstrap.servers", b.bootstrapServers);
+    try (Admin admin = Admin.create(p)) {
+      var names = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+      if (names.contains(b.scoresTopic)) {
+        return;
+      }
+      int partitions = names.contains(b.topic)
+          ? admin.describeTopics(List.of(b.topic)).allTopicNames().get(30, TimeUnit.SECONDS)
+              .get(b.topic).partitions().size()
+          : 1;
+      admin.createTopics(List.of(new NewTopic(b.scoresTopic, Optional.of(partitions), Optional.empty())))
+          .all().get(30, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      if (!(e.getCause() instanceof TopicExistsException)) {
+        LOG.warn("could not create scores topic {} (create it yourself): {}", b.scoresTopic,
+            e.getCause().getMessage());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (TimeoutException e) {
+      throw new IllegalStateException("Kafka at " + b.bootstrapServers + " did not answer within "
+          + "30 s: check --bootstrap-servers and the --kafka-property security settings", e);
+    }
   }
 
   private Properties kafkaProperties() {

@@ -319,6 +319,115 @@ class StreamingParityTest {
     assertThat(exact).isGreaterThan(streamed.size() - lateAfter.size() - affected.size() - 1);
   }
 
+  @Test
+  void restartFromACheckpointMidStreamLosesNothingAndDuplicatesNothing() throws Exception {
+    List<ClickEvent> live = liveEvents();
+    List<ClickEvent> first = live.subList(0, live.size() / 2);
+    List<ClickEvent> second = live.subList(live.size() / 2, live.size());
+    Lakehouse lakehouse = Lakehouse.at(tmp.resolve("wh-restart").toString());
+    String topic = "restart-in";
+    kafka.createTopic(topic, 2);
+    kafka.produce(topic, records(first));
+    Path checkpoints = tmp.resolve("restart-checkpoints");
+
+    // run 1: unbounded; cancel as soon as a checkpoint is complete, whatever is in flight
+    Configuration c1 = conf(null);
+    c1.setString("execution.checkpointing.dir", checkpoints.toUri().toString());
+    c1.setString("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION");
+    StreamExecutionEnvironment env1 = StreamExecutionEnvironment.getExecutionEnvironment(c1);
+    streamingJob(topic, lakehouse, false).addTo(env1);
+    var client = env1.executeAsync("restart-1");
+    Path checkpoint = awaitCheckpoint(checkpoints, Duration.ofSeconds(120));
+    client.cancel().get(60, TimeUnit.SECONDS);
+
+    // more events arrive while the job is down; run 2 restores the checkpoint (a restored Kafka
+    // split keeps its unbounded stop offset, so it runs until every event is committed and two
+    // more checkpoints completed, then is cancelled)
+    kafka.produce(topic, records(second));
+    Configuration c2 = conf(checkpoint.toUri().toString());
+    c2.setString("execution.checkpointing.dir", checkpoints.toUri().toString());
+    c2.setString("execution.checkpointing.num-retained", "100"); // to count them
+    StreamExecutionEnvironment env2 = StreamExecutionEnvironment.getExecutionEnvironment(c2);
+    streamingJob(topic, lakehouse, false).addTo(env2);
+    var client2 = env2.executeAsync("restart-2");
+    long distinct = live.stream().map(e -> e.eventId).distinct().count();
+    Table silverTable = lakehouse.load(LakehouseTable.SILVER_EVENTS);
+    long deadline = System.nanoTime() + Duration.ofSeconds(150).toNanos();
+    while (BackfillReport.rowCount(refreshed(silverTable)) < distinct) {
+      assertThat(System.nanoTime()).as("all events committed in time").isLessThan(deadline);
+      Thread.sleep(200);
+    }
+    int seen = checkpointCount(checkpoints);
+    while (checkpointCount(checkpoints) < seen + 2) {
+      assertThat(System.nanoTime()).as("two more checkpoints in time").isLessThan(deadline);
+      Thread.sleep(100);
+    }
+    client2.cancel().get(60, TimeUnit.SECONDS);
+
+    // exactly once in the tables: every record once in bronze, every event once in silver and
+    // every non-purchase event scored once
+    List<Record> bronze = read(lakehouse.load(LakehouseTable.BRONZE_RAW));
+    assertThat(bronze).hasSize(live.size() + 2); // + one non-JSON record per produce call
+    assertThat(bronze.stream().map(r -> r.getField("source_partition") + ":" + r.getField("source_offset")).distinct())
+        .hasSize(bronze.size());
+    List<Record> silver = read(lakehouse.load(LakehouseTable.SILVER_EVENTS));
+    assertThat(silver.stream().map(r -> r.getField("event_id")).distinct())
+        .hasSize(silver.size())
+        .hasSize((int) live.stream().map(e -> e.eventId).distinct().count());
+    List<Record> scores = read(lakehouse.load(LakehouseTable.GOLD_SESSION_SCORES));
+    long nonPurchases = live.stream()
+        .filter(e -> e.eventType != io.clickstream.propensity.events.EventType.PURCHASE)
+        .map(e -> e.eventId).distinct().count();
+    assertThat(scores.stream().map(r -> r.getField("event_id")).distinct())
+        .hasSize(scores.size())
+        .hasSize((int) nonPurchases);
+    assertThat(read(lakehouse.load(LakehouseTable.SILVER_REJECTED))).hasSize(2);
+  }
+
+  static StreamingJob streamingJob(String topic, Lakehouse lakehouse, boolean bounded) {
+    return StreamingJob.builder()
+        .bootstrapServers(kafka.bootstrapServers())
+        .topic(topic)
+        .scoresTopic(topic + "-scores")
+        .groupId(topic)
+        .startingOffsets("earliest")
+        .bounded(bounded)
+        .checkpointInterval(Duration.ofMillis(500))
+        .sessionPolicy(POLICY)
+        .lakehouse(lakehouse)
+        .model(model)
+        .build();
+  }
+
+  static Table refreshed(Table t) {
+    t.refresh();
+    return t;
+  }
+
+  /** Completed checkpoints ever written under {@code dir} (chk-N folders with _metadata). */
+  static int checkpointCount(Path dir) throws Exception {
+    try (var paths = Files.walk(dir, 3)) {
+      return (int) paths.filter(p -> p.getFileName().toString().equals("_metadata")).count();
+    }
+  }
+
+  /** Waits (polling, bounded) for the first completed checkpoint: a chk-N folder with _metadata. */
+  static Path awaitCheckpoint(Path dir, Duration timeout) throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (Files.isDirectory(dir)) {
+        try (var paths = Files.walk(dir, 3)) {
+          var found = paths.filter(p -> p.getFileName().toString().equals("_metadata")).findFirst();
+          if (found.isPresent()) {
+            return found.get().getParent();
+          }
+        }
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("no checkpoint completed within " + timeout);
+  }
+
   static Configuration conf(String restore) {
     Configuration conf = new Configuration();
     conf.set(CoreOptions.DEFAULT_PARALLELISM, 2);
