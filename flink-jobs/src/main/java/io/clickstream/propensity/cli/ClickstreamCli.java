@@ -12,6 +12,8 @@ import picocli.CommandLine.Command;
     subcommands = {
       BackfillCommand.class,
       SqlCommand.class,
+      KafkaCommand.class,
+      ReplayCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class ClickstreamCli implements Runnable {
