@@ -14,6 +14,8 @@ import picocli.CommandLine.Command;
       BenchCommand.class,
       GenerateCommand.class,
       SqlCommand.class,
+      KafkaCommand.class,
+      ReplayCommand.class,
       StreamCommand.class,
       TrainCommand.class,
       CommandLine.HelpCommand.class

@@ -58,6 +58,26 @@ public final class CsvRecordParser {
     return EventFields.validate(values);
   }
 
+  /**
+   * The nine raw values of a record line in {@link EventFields#NAMES} order, as written (not
+   * validated): null where the header lacks the column or the record is too short; null as a whole
+   * when the line is not CSV at all. For tools that re-publish records (replay), not for parsing.
+   */
+  public String[] rawValues(String line) {
+    String[] fields;
+    try {
+      fields = readRow(line);
+    } catch (IOException | RuntimeException ex) {
+      return null;
+    }
+    String[] out = new String[columnOf.length];
+    for (int f = 0; f < out.length; f++) {
+      int c = columnOf[f];
+      out[f] = c >= 0 && c < fields.length ? fields[c] : null;
+    }
+    return out;
+  }
+
   private static String[] splitOrEmpty(String header) {
     try {
       return header.isEmpty() ? new String[0] : readRow(header);

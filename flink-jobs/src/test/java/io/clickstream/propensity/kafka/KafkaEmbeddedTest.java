@@ -35,6 +35,7 @@ class KafkaEmbeddedTest {
     assertThat(got.stream().filter(r -> string(r.key()).equals("u1")).map(r -> string(r.value())))
         .containsExactly("a", "c");
     assertThat(KAFKA.bootstrapServers()).startsWith("127.0.0.1:");
+    System.err.printf("KafkaEmbeddedTest: broker started in %d ms%n", KAFKA.startMillis());
   }
 
   @Test
