@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Benchmarks that print measured figures (not tests).",
-    subcommands = {BenchCommand.Backfill.class})
+    subcommands = {BenchCommand.Backfill.class, BenchCommand.Stream.class})
 public final class BenchCommand {
 
   @Command(
@@ -73,6 +73,147 @@ public final class BenchCommand {
       System.out.printf("Peak memory: RSS %,d MiB (whole JVM), heap %,d MiB%n",
           MeasuredRun.peakRssMiB(), MeasuredRun.peakHeapMiB());
       return report.reconciles() ? 0 : 3;
+    }
+  }
+
+  @Command(
+      name = "stream",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Replays N generated events through a local Kafka broker into the streaming job, with "
+            + "event times stamped at send time (live traffic), and prints sustained events/s and "
+            + "p50/p95/p99 ingest-to-score latency.",
+        "--rate 0 offers as fast as the producer can (throughput); --rate R paces the offer "
+            + "(latency at that rate)."
+      })
+  static final class Stream implements Callable<Integer> {
+    @Option(names = {"-n", "--events"}, defaultValue = "200000",
+        description = "Events to replay (default: ${DEFAULT-VALUE})")
+    long events;
+
+    @Option(names = "--rate", defaultValue = "5000",
+        description = "Offered events/s, 0 = unpaced (default: ${DEFAULT-VALUE})")
+    double rate;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Generator seed (default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--model", defaultValue = "model-artifacts", paramLabel = "DIR",
+        description = "Model to score with (default: ${DEFAULT-VALUE})")
+    Path model;
+
+    @Option(names = "--exactly-once-scores", description = "Kafka transactions for the scores")
+    boolean exactlyOnceScores;
+
+    @Option(names = "--work-dir", defaultValue = "work/bench", paramLabel = "DIR",
+        description = "Where the data, broker and warehouse go (default: ${DEFAULT-VALUE})")
+    Path workDir;
+
+    @Option(names = {"-p", "--parallelism"}, defaultValue = "0",
+        description = "Flink parallelism (default: number of cores)")
+    int parallelism;
+
+    @Override
+    public Integer call() throws Exception {
+      io.clickstream.propensity.scoring.ModelContract contract =
+          io.clickstream.propensity.scoring.ModelContract.load(model);
+      Files.createDirectories(workDir);
+      Path data = workDir.resolve("bench-" + events + "-" + seed + ".csv");
+      if (!Files.exists(data)) {
+        System.err.printf("Generating %,d events (seed %d) into %s%n", events, seed, data);
+        ClickstreamGenerator.builder().events(events).seed(seed).build().writeTo(data);
+      }
+      io.clickstream.propensity.kafka.LocalKafkaBroker broker =
+          new io.clickstream.propensity.kafka.LocalKafkaBroker(workDir.resolve("kafka-" + System.currentTimeMillis()),
+              io.clickstream.propensity.kafka.LocalKafkaBroker.configuredLib().orElseThrow(
+                  () -> new IllegalStateException("Kafka broker jars missing: run via bin/clickstream")));
+      int port;
+      try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+        port = s.getLocalPort();
+      }
+      String bootstrap = broker.start(port, 2, java.time.Duration.ofSeconds(90), System.err)
+          .bootstrapServers();
+      try {
+        String topic = "bench-events";
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+            java.util.Map.of("bootstrap.servers", bootstrap))) {
+          admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(topic, 2, (short) 1)))
+              .all().get();
+        }
+        Lakehouse lakehouse = Lakehouse.at(workDir.resolve("warehouse-stream-" + System.currentTimeMillis()).toString());
+        int p = parallelism > 0 ? parallelism : LocalFlink.defaultParallelism();
+        Configuration conf = StreamCommand.configuration(p,
+            workDir.resolve("checkpoints").toString(), null);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        io.clickstream.propensity.jobs.StreamingJob.builder().bootstrapServers(bootstrap).topic(topic)
+            .groupId("bench").startingOffsets("earliest").lakehouse(lakehouse).model(contract)
+            .exactlyOnceScores(exactlyOnceScores).checkpointInterval(java.time.Duration.ofSeconds(10))
+            .build().addTo(env);
+        org.apache.flink.core.execution.JobClient job = env.executeAsync("bench-stream");
+
+        io.clickstream.propensity.kafka.Replay.Options ro = new io.clickstream.propensity.kafka.Replay.Options();
+        ro.input = data;
+        ro.bootstrapServers = bootstrap;
+        ro.topic = topic;
+        ro.stampNow = true;
+        ro.rate = rate > 0 ? rate : null;
+        long start = System.currentTimeMillis();
+        io.clickstream.propensity.kafka.Replay.Summary sent =
+            new io.clickstream.propensity.kafka.Replay(ro).run(System.err);
+
+        // wait for the scores topic to carry one score per scored event (consumer, no sleeps)
+        long scored = awaitScores(bootstrap, "propensity-scores", sent, start);
+        job.cancel().get();
+        io.clickstream.propensity.scoring.ScoreSummary summary = io.clickstream.propensity.scoring.ScoreSummary
+            .of(lakehouse.load(io.clickstream.propensity.lakehouse.LakehouseTable.GOLD_SESSION_SCORES), 0);
+        System.out.printf("bench stream: %,d events offered at %s, parallelism %d, %d cores, "
+            + "scores %s%n", sent.sent(), rate > 0 ? String.format("%,.0f/s", rate) : "max rate",
+            p, Runtime.getRuntime().availableProcessors(),
+            exactlyOnceScores ? "exactly-once" : "at-least-once");
+        System.out.printf("Offered: %,.0f events/s achieved by the producer%n", sent.eventsPerSecond());
+        System.out.printf("Sustained: %,d scores in %.1f s from first send to last score = %,.0f events/s "
+            + "(all %,d records)%n", scored, lastScoreMillis / 1000.0 - start / 1000.0,
+            sent.sent() * 1000.0 / Math.max(1, lastScoreMillis - start), sent.sent());
+        summary.print(System.out);
+        System.out.printf("Peak memory: RSS %,d MiB (whole JVM incl. MiniCluster), heap %,d MiB%n",
+            io.clickstream.propensity.jobs.MeasuredRun.peakRssMiB(),
+            io.clickstream.propensity.jobs.MeasuredRun.peakHeapMiB());
+        return 0;
+      } finally {
+        broker.stop(java.time.Duration.ofSeconds(15), System.err);
+      }
+    }
+
+    private long lastScoreMillis;
+
+    /** Consumes the scores topic until it stops growing after the replay (read-committed). */
+    private long awaitScores(String bootstrap, String topic, io.clickstream.propensity.kafka.Replay.Summary sent,
+        long start) {
+      java.util.Map<String, Object> cfg = new java.util.HashMap<>();
+      cfg.put("bootstrap.servers", bootstrap);
+      cfg.put("group.id", "bench-reader-" + start);
+      cfg.put("auto.offset.reset", "earliest");
+      cfg.put("isolation.level", "read_committed");
+      cfg.put("key.deserializer", org.apache.kafka.common.serialization.ByteArrayDeserializer.class.getName());
+      cfg.put("value.deserializer", org.apache.kafka.common.serialization.ByteArrayDeserializer.class.getName());
+      java.util.Set<String> ids = new java.util.HashSet<>();
+      long quietSince = System.currentTimeMillis();
+      try (org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> c =
+          new org.apache.kafka.clients.consumer.KafkaConsumer<>(cfg)) {
+        c.subscribe(List.of(topic));
+        // stop after 15 s without new scores (the job has caught up) or 10 min in all
+        while (System.currentTimeMillis() - quietSince < 15_000
+            && System.currentTimeMillis() - start < 600_000) {
+          var records = c.poll(java.time.Duration.ofMillis(500));
+          for (var r : records) {
+            if (ids.add(new String(r.key(), java.nio.charset.StandardCharsets.UTF_8))) {
+              quietSince = System.currentTimeMillis();
+              lastScoreMillis = Math.max(lastScoreMillis, r.timestamp());
+            }
+          }
+        }
+      }
+      return ids.size();
     }
   }
 }

@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
       ReplayCommand.class,
       StreamCommand.class,
       TrainCommand.class,
+      DemoCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class ClickstreamCli implements Runnable {

@@ -3,7 +3,6 @@ package io.clickstream.propensity.cli;
 import io.clickstream.propensity.features.SessionPolicy;
 import io.clickstream.propensity.jobs.StreamingJob;
 import io.clickstream.propensity.jobs.WarmStartJob;
-import org.apache.iceberg.Snapshot;
 import io.clickstream.propensity.lakehouse.Lakehouse;
 import io.clickstream.propensity.scoring.ModelContract;
 import java.io.File;
@@ -135,7 +134,8 @@ public final class StreamCommand implements Callable<Integer> {
     int p = parallelism > 0 ? parallelism : LocalFlink.defaultParallelism();
     String from = restore;
     if (from == null && warmStart) {
-      from = warmStartSavepoint(Lakehouse.at(warehouse), new SessionPolicy(ttlAfterPurchase, ttlOpen), p);
+      from = new WarmStartJob(Lakehouse.at(warehouse), new SessionPolicy(ttlAfterPurchase, ttlOpen))
+          .prepareSavepoint(new File(warmStartDir), LocalFlink.configuration(p), System.err);
     }
     Configuration conf = configuration(p, checkpointDir, from);
     conf.set(RestOptions.PORT, webUiPort);
@@ -147,29 +147,6 @@ public final class StreamCommand implements Callable<Integer> {
         + ", scores to topic " + scoresTopic + " and gold.session_scores");
     env.execute("clickstream-stream");
     return 0;
-  }
-
-  /** Builds (or reuses) the warm-start savepoint of the current silver snapshot; null if empty. */
-  String warmStartSavepoint(Lakehouse lakehouse, SessionPolicy policy, int p) throws Exception {
-    WarmStartJob warm = new WarmStartJob(lakehouse, policy);
-    Snapshot snapshot = warm.silverSnapshot();
-    if (snapshot == null) {
-      System.err.println("Warm start: silver.clickstream_events is empty, starting from empty state");
-      return null;
-    }
-    File dir = new File(warmStartDir, "silver-" + snapshot.snapshotId() + "-ttl-"
-        + policy.ttlAfterPurchaseSeconds() + "-" + policy.ttlOpenSeconds()).getAbsoluteFile();
-    if (!new File(dir, "_metadata").isFile()) {
-      System.err.printf("Warm start: building keyed state from silver snapshot %d into %s%n",
-          snapshot.snapshotId(), dir);
-      StreamExecutionEnvironment env =
-          StreamExecutionEnvironment.getExecutionEnvironment(LocalFlink.configuration(p));
-      warm.addTo(env, snapshot.snapshotId(), dir.toURI().toString());
-      env.execute("clickstream-warm-start");
-    } else {
-      System.err.println("Warm start: reusing " + dir);
-    }
-    return dir.toURI().toString();
   }
 
   static Configuration configuration(int parallelism, String checkpointDir, String restore) {

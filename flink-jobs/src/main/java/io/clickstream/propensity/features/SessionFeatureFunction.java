@@ -58,6 +58,7 @@ public class SessionFeatureFunction
   private transient MapState<String, Boolean> seenIds;
   private transient ValueState<Long> expiryTimer;
   private transient Counter lateEvents;
+  private transient Counter duplicates;
 
   /**
    * @param set {@link FeatureSet#CART} or {@link FeatureSet#CART_PRODUCT}
@@ -117,6 +118,7 @@ public class SessionFeatureFunction
       }
     }
     lateEvents = getRuntimeContext().getMetricGroup().counter(set.prefix() + "LateEvents");
+    duplicates = getRuntimeContext().getMetricGroup().counter("duplicatesRemoved");
   }
 
   @Override
@@ -130,6 +132,7 @@ public class SessionFeatureFunction
     if (deduplicates()) {
       if (seenIds.contains(value.event.eventId)) {
         ctx.output(DUPLICATES, value.event);
+        duplicates.inc();
         return;
       }
       seenIds.put(value.event.eventId, Boolean.TRUE);
@@ -177,6 +180,7 @@ public class SessionFeatureFunction
           distinct.add(e);
         } else {
           ctx.output(DUPLICATES, e.event);
+          duplicates.inc();
         }
       }
       events = distinct;

@@ -15,6 +15,9 @@ import io.clickstream.propensity.features.SetKey;
 import java.util.EnumMap;
 import java.util.Map;
 import org.apache.flink.api.common.functions.FilterFunction;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.functions.RichFilterFunction;
+import org.apache.flink.metrics.Counter;
 import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -126,13 +129,26 @@ public final class FeaturePipeline {
     }
   }
 
-  /** Keeps the records that were rejected. */
-  public static final class IsRejected implements FilterFunction<IngestedRecord> {
+  /** Keeps the records that were rejected; counts every record in and every rejection. */
+  public static final class IsRejected extends RichFilterFunction<IngestedRecord> {
     private static final long serialVersionUID = 1L;
+    private transient Counter eventsIn;
+    private transient Counter rejected;
+
+    @Override
+    public void open(OpenContext openContext) {
+      eventsIn = getRuntimeContext().getMetricGroup().counter("eventsIn");
+      rejected = getRuntimeContext().getMetricGroup().counter("eventsRejected");
+    }
 
     @Override
     public boolean filter(IngestedRecord r) {
-      return !r.isValid();
+      eventsIn.inc();
+      if (r.isValid()) {
+        return false;
+      }
+      rejected.inc();
+      return true;
     }
   }
 

@@ -53,6 +53,31 @@ public final class WarmStartJob {
     return lakehouse.load(LakehouseTable.SILVER_EVENTS).currentSnapshot();
   }
 
+  /**
+   * Builds (or reuses) the savepoint of the current silver snapshot under {@code baseDir}, running
+   * the bootstrap locally; returns its URI, or null when silver is empty (nothing to warm from).
+   */
+  public String prepareSavepoint(java.io.File baseDir, org.apache.flink.configuration.Configuration conf,
+      java.io.PrintStream log) throws Exception {
+    Snapshot snapshot = silverSnapshot();
+    if (snapshot == null) {
+      log.println("Warm start: silver.clickstream_events is empty, starting from empty state");
+      return null;
+    }
+    java.io.File dir = new java.io.File(baseDir, "silver-" + snapshot.snapshotId() + "-ttl-"
+        + policy.ttlAfterPurchaseSeconds() + "-" + policy.ttlOpenSeconds()).getAbsoluteFile();
+    if (new java.io.File(dir, "_metadata").isFile()) {
+      log.println("Warm start: reusing " + dir);
+    } else {
+      log.printf("Warm start: building keyed state from silver snapshot %d into %s%n",
+          snapshot.snapshotId(), dir);
+      StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+      addTo(env, snapshot.snapshotId(), dir.toURI().toString());
+      env.execute("clickstream-warm-start");
+    }
+    return dir.toURI().toString();
+  }
+
   /** Adds the savepoint-writing job to {@code env} (switched to BATCH mode). */
   public void addTo(StreamExecutionEnvironment env, long snapshotId, String savepointPath) {
     env.setRuntimeMode(RuntimeExecutionMode.BATCH);

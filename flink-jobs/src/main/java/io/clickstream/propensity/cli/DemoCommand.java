@@ -1,0 +1,252 @@
+package io.clickstream.propensity.cli;
+
+import io.clickstream.propensity.events.CsvRecordParser;
+import io.clickstream.propensity.events.ParseOutcome;
+import io.clickstream.propensity.events.synthetic.ClickstreamGenerator;
+import io.clickstream.propensity.features.SessionPolicy;
+import io.clickstream.propensity.jobs.BackfillJob;
+import io.clickstream.propensity.jobs.BackfillReport;
+import io.clickstream.propensity.jobs.JobRunner;
+import io.clickstream.propensity.jobs.StreamingJob;
+import io.clickstream.propensity.jobs.WarmStartJob;
+import io.clickstream.propensity.kafka.LocalKafkaBroker;
+import io.clickstream.propensity.kafka.Replay;
+import io.clickstream.propensity.lakehouse.Lakehouse;
+import io.clickstream.propensity.lakehouse.LakehouseTable;
+import io.clickstream.propensity.scoring.ModelContract;
+import io.clickstream.propensity.scoring.ScoreSummary;
+import io.clickstream.propensity.training.Trainer;
+import java.io.BufferedReader;
+import java.io.BufferedWriter;
+import java.io.File;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.iceberg.Table;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(
+    name = "demo",
+    mixinStandardHelpOptions = true,
+    description = {
+      "The whole story on the embedded defaults: generate -> backfill the historical months -> "
+          + "model (shipped, or --train) -> start Kafka -> replay the last month -> stream and "
+          + "score -> summary and a few SQL queries.",
+      "Everything goes under --work-dir; the broker is stopped at the end."
+    })
+public final class DemoCommand implements Callable<Integer> {
+  private static final long DAY = 86_400L;
+
+  @Option(names = {"-n", "--events"}, defaultValue = "300000",
+      description = "Events to generate over about 5 months (default: ${DEFAULT-VALUE})")
+  long events;
+
+  @Option(names = "--seed", defaultValue = "7", description = "Generator seed (default: ${DEFAULT-VALUE})")
+  long seed;
+
+  @Option(names = "--live-days", defaultValue = "30",
+      description = "The last days replayed through Kafka instead of backfilled (default: ${DEFAULT-VALUE})")
+  int liveDays;
+
+  @Option(names = "--speed", defaultValue = "86400",
+      description = "Replay time compression: event-time seconds per wall second (default: "
+          + "${DEFAULT-VALUE}, one day per second)")
+  double speed;
+
+  @Option(names = "--work-dir", defaultValue = "work/demo", paramLabel = "DIR",
+      description = "Data, warehouse, broker and checkpoints go here (default: ${DEFAULT-VALUE})")
+  Path workDir;
+
+  @Option(names = "--model", defaultValue = "model-artifacts", paramLabel = "DIR",
+      description = "Shipped model used unless --train (default: ${DEFAULT-VALUE})")
+  Path model;
+
+  @Option(names = "--train", description = "Train a model on the backfilled history instead")
+  boolean train;
+
+  @Option(names = "--web-ui-port", defaultValue = "8081",
+      description = "Port of the Flink web UI while streaming (default: ${DEFAULT-VALUE})")
+  int webUiPort;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintStream out = System.out;
+    long t0 = System.currentTimeMillis();
+    Files.createDirectories(workDir);
+    int p = LocalFlink.defaultParallelism();
+    SessionPolicy policy = SessionPolicy.DEFAULT;
+
+    // 1. generate and split at a midnight: history is backfilled, the last days are replayed
+    Path all = workDir.resolve("clickstream-" + events + "-" + seed + ".csv");
+    if (!Files.exists(all)) {
+      step(out, "Generating " + String.format("%,d", events) + " events (seed " + seed + ")");
+      ClickstreamGenerator.builder().events(events).seed(seed).build().writeTo(all);
+    }
+    long split = ClickstreamGenerator.DEFAULT_START.getEpochSecond()
+        + (ClickstreamGenerator.DEFAULT_DAYS - liveDays) * DAY;
+    Path history = workDir.resolve("history.csv");
+    Path live = workDir.resolve("live.csv");
+    long[] counts = split(all, split, history, live);
+    out.printf("  history: %,d rows before %s; live: %,d rows%n", counts[0],
+        Instant.ofEpochSecond(split), counts[1]);
+
+    // 2. backfill the history
+    Lakehouse lakehouse = Lakehouse.at(workDir.resolve("warehouse").toString());
+    step(out, "Backfilling the history (BATCH) into " + lakehouse.warehouse());
+    StreamExecutionEnvironment benv = BackfillJob.batchEnvironment(LocalFlink.configuration(p));
+    long b0 = System.currentTimeMillis();
+    BackfillJob.builder().inputs(List.of(history.toString())).lakehouse(lakehouse)
+        .sessionPolicy(policy).build().addTo(benv);
+    JobExecutionResult r = JobRunner.runWithProgress(benv, "demo-backfill", BackfillJob.RECORDS_READ, System.err);
+    Long dups = r.getAccumulatorResult(BackfillJob.DUPLICATES_REMOVED);
+    BackfillReport.of(lakehouse, dups == null ? 0 : dups, System.currentTimeMillis() - b0).print(out);
+
+    // 3. model
+    Path modelDir = model;
+    if (train || !Files.isRegularFile(model.resolve(ModelContract.ONNX_FILE))) {
+      modelDir = workDir.resolve("model");
+      step(out, "Training a model on the backfilled gold.training_features into " + modelDir);
+      Trainer.Options o = new Trainer.Options();
+      o.warehouse = lakehouse.warehouse();
+      o.out = modelDir;
+      o.trials = 4;
+      o.datasetDescription = "demo: generated, seed " + seed + ", " + events + " events, history only";
+      Trainer.train(o, System.err).card();
+    }
+    ModelContract contract = ModelContract.load(modelDir);
+    out.printf("  model %s %s from %s%n", contract.modelName(), contract.modelVersion(), modelDir);
+
+    // 4. Kafka
+    step(out, "Starting a local Kafka broker");
+    LocalKafkaBroker broker = new LocalKafkaBroker(workDir.resolve("kafka"),
+        LocalKafkaBroker.configuredLib().orElseThrow(() -> new IllegalStateException(
+            "the Kafka broker's jars are missing: run bin/clickstream (it builds kafka-broker/target/lib)")));
+    LocalKafkaBroker.Started started = broker.start(freePort(), 2, Duration.ofSeconds(90), System.err);
+    String bootstrap = started.bootstrapServers();
+    out.println("  broker at " + bootstrap);
+    String topic = "clickstream-events";
+    try {
+      // 5. stream (warm-started from the backfill) while the last days are replayed
+      step(out, "Streaming: warm start from the backfill, then Kafka -> features -> ONNX scores");
+      Configuration conf = StreamCommand.configuration(p,
+          workDir.resolve("checkpoints").toString(),
+          new WarmStartJob(lakehouse, policy).prepareSavepoint(
+              workDir.resolve("warm-start").toFile(), LocalFlink.configuration(p), System.err));
+      conf.set(RestOptions.PORT, webUiPort);
+      StreamExecutionEnvironment senv = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+      StreamingJob.builder().bootstrapServers(bootstrap).topic(topic).groupId("demo")
+          .startingOffsets("earliest").checkpointInterval(Duration.ofSeconds(2))
+          .sessionPolicy(policy).lakehouse(lakehouse).model(contract).build().addTo(senv);
+      long streamStart = System.currentTimeMillis();
+      JobClient job = senv.executeAsync("demo-stream");
+      out.println("  Flink web UI: http://localhost:" + webUiPort);
+
+      step(out, "Replaying the last " + liveDays + " days at " + (long) speed + "x");
+      Replay.Options ro = new Replay.Options();
+      ro.input = live;
+      ro.bootstrapServers = bootstrap;
+      ro.topic = topic;
+      ro.speed = speed;
+      Replay.Summary sent = new Replay(ro).run(System.err);
+      sent.print(out);
+
+      // 6. wait until every replayed record is in bronze (committed on checkpoints), then stop
+      Table bronze = lakehouse.load(LakehouseTable.BRONZE_RAW);
+      long expected = BackfillReport.rowCount(bronze) + sent.sent();
+      long deadline = System.currentTimeMillis() + 180_000;
+      while (rows(bronze) < expected && System.currentTimeMillis() < deadline) {
+        Thread.sleep(500);
+      }
+      // the last scores and gold upserts land with the next checkpoints: wait until they stop growing
+      Table scoresTable = lakehouse.load(LakehouseTable.GOLD_SESSION_SCORES);
+      long before = -1;
+      for (long now = rows(scoresTable); now != before && System.currentTimeMillis() < deadline;
+          now = rows(scoresTable)) {
+        before = now;
+        Thread.sleep(5_000); // over two checkpoint intervals
+      }
+      job.cancel().get();
+
+      step(out, "Summary");
+      out.printf("Streamed %,d records in %.1f s%n", sent.sent(),
+          (System.currentTimeMillis() - streamStart) / 1000.0);
+      ScoreSummary.of(lakehouse.load(LakehouseTable.GOLD_SESSION_SCORES), streamStart).print(out);
+      SqlCommand sql = new SqlCommand();
+      sql.warehouse = lakehouse.warehouse();
+      sql.format = SqlCommand.Format.table;
+      sql.mode = "batch";
+      for (String q : List.of(
+          "SELECT reason, COUNT(*) AS n FROM silver.rejected_events GROUP BY reason ORDER BY n DESC",
+          "SELECT action, COUNT(*) AS scores, AVG(propensity) AS avg_propensity, "
+              + "SUM(CASE WHEN late THEN 1 ELSE 0 END) AS late FROM gold.session_scores GROUP BY action",
+          "SELECT product_id, `views`, purchases, purchases_to_views FROM gold.product_metrics "
+              + "WHERE `views` >= 20 ORDER BY purchases_to_views DESC, product_id LIMIT 5")) {
+        out.println("> " + q);
+        sql.run(q, out);
+      }
+      out.printf("Demo done in %.0f s. Explore: bin/clickstream sql --warehouse %s -f sql/queries/funnel_by_day.sql%n",
+          (System.currentTimeMillis() - t0) / 1000.0, workDir.resolve("warehouse"));
+    } finally {
+      broker.stop(Duration.ofSeconds(15), System.err);
+    }
+    return 0;
+  }
+
+  private static long rows(Table t) {
+    t.refresh();
+    return BackfillReport.rowCount(t);
+  }
+
+  private static void step(PrintStream out, String what) {
+    out.println();
+    out.println("== " + what);
+  }
+
+  private static int freePort() throws Exception {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  /**
+   * Splits a CSV at {@code split} (epoch s): rows before go to history, the rest to live; a row
+   * whose time cannot be read goes with the row before it. Returns the two row counts.
+   */
+  static long[] split(Path all, long split, Path history, Path live) throws Exception {
+    long[] n = new long[2];
+    try (BufferedReader in = Files.newBufferedReader(all, StandardCharsets.UTF_8);
+        BufferedWriter h = Files.newBufferedWriter(history, StandardCharsets.UTF_8);
+        BufferedWriter l = Files.newBufferedWriter(live, StandardCharsets.UTF_8)) {
+      String header = in.readLine();
+      h.write(header);
+      h.newLine();
+      l.write(header);
+      l.newLine();
+      CsvRecordParser parser = new CsvRecordParser(header);
+      boolean toLive = false;
+      for (String line = in.readLine(); line != null; line = in.readLine()) {
+        ParseOutcome o = parser.parse(line);
+        if (o.isValid()) {
+          toLive = o.event().eventTime >= split;
+        }
+        BufferedWriter w = toLive ? l : h;
+        w.write(line);
+        w.newLine();
+        n[toLive ? 1 : 0]++;
+      }
+    }
+    return n;
+  }
+}
