@@ -12,7 +12,8 @@ CREATE TABLE IF NOT EXISTS bronze.clickstream_raw (
   `raw` STRING,
   `ingested_at` TIMESTAMP_LTZ(6) NOT NULL
 ) WITH (
-  'format-version' = '2'
+  'format-version' = '2',
+  'write.parquet.compression-level' = '1'
 );
 
 -- partitioned by day(event_time) when created by the jobs
@@ -31,7 +32,8 @@ CREATE TABLE IF NOT EXISTS silver.clickstream_events (
   `source_offset` BIGINT NOT NULL,
   `ingested_at` TIMESTAMP_LTZ(6) NOT NULL
 ) WITH (
-  'format-version' = '2'
+  'format-version' = '2',
+  'write.parquet.compression-level' = '1'
 );
 
 CREATE TABLE IF NOT EXISTS silver.rejected_events (
@@ -43,7 +45,8 @@ CREATE TABLE IF NOT EXISTS silver.rejected_events (
   `detail` STRING,
   `ingested_at` TIMESTAMP_LTZ(6) NOT NULL
 ) WITH (
-  'format-version' = '2'
+  'format-version' = '2',
+  'write.parquet.compression-level' = '1'
 );
 
 CREATE TABLE IF NOT EXISTS gold.cart_metrics (
@@ -63,6 +66,7 @@ CREATE TABLE IF NOT EXISTS gold.cart_metrics (
   PRIMARY KEY (user_id, user_session) NOT ENFORCED
 ) WITH (
   'format-version' = '2',
+  'write.parquet.compression-level' = '1',
   'write.upsert.enabled' = 'true'
 );
 
@@ -84,6 +88,7 @@ CREATE TABLE IF NOT EXISTS gold.cart_product_metrics (
   PRIMARY KEY (user_id, user_session, product_id) NOT ENFORCED
 ) WITH (
   'format-version' = '2',
+  'write.parquet.compression-level' = '1',
   'write.upsert.enabled' = 'true'
 );
 
@@ -103,6 +108,7 @@ CREATE TABLE IF NOT EXISTS gold.user_metrics (
   PRIMARY KEY (user_id) NOT ENFORCED
 ) WITH (
   'format-version' = '2',
+  'write.parquet.compression-level' = '1',
   'write.upsert.enabled' = 'true'
 );
 
@@ -122,6 +128,7 @@ CREATE TABLE IF NOT EXISTS gold.product_metrics (
   PRIMARY KEY (product_id) NOT ENFORCED
 ) WITH (
   'format-version' = '2',
+  'write.parquet.compression-level' = '1',
   'write.upsert.enabled' = 'true'
 );
 
@@ -142,6 +149,7 @@ CREATE TABLE IF NOT EXISTS gold.user_product_metrics (
   PRIMARY KEY (user_id, product_id) NOT ENFORCED
 ) WITH (
   'format-version' = '2',
+  'write.parquet.compression-level' = '1',
   'write.upsert.enabled' = 'true'
 );
 
@@ -205,7 +213,8 @@ CREATE TABLE IF NOT EXISTS gold.training_features (
   `label` INT NOT NULL,
   `split` STRING NOT NULL
 ) WITH (
-  'format-version' = '2'
+  'format-version' = '2',
+  'write.parquet.compression-level' = '1'
 );
 
 -- partitioned by day(event_time) when created by the jobs
@@ -274,5 +283,6 @@ CREATE TABLE IF NOT EXISTS gold.session_scores (
   `ingested_at` TIMESTAMP_LTZ(6) NOT NULL,
   `scored_at` TIMESTAMP_LTZ(6) NOT NULL
 ) WITH (
-  'format-version' = '2'
+  'format-version' = '2',
+  'write.parquet.compression-level' = '1'
 );
