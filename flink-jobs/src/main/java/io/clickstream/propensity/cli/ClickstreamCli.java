@@ -25,7 +25,23 @@ public final class ClickstreamCli implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
-    System.exit(run(args));
+    int code = run(args);
+    if (submittedToFlink()) {
+      // `flink run` / application mode: main() runs in Flink's process (in application mode the
+      // JobManager), where System.exit would kill it. Succeed by returning, fail by throwing.
+      if (code != 0) {
+        throw new IllegalStateException(
+            "clickstream " + (args.length > 0 ? args[0] : "") + " failed with exit code " + code);
+      }
+      return;
+    }
+    System.exit(code);
+  }
+
+  /** True when loaded from a job jar by Flink (user-code class loader), not by bin/clickstream. */
+  static boolean submittedToFlink() {
+    return ClickstreamCli.class.getClassLoader()
+        instanceof org.apache.flink.util.FlinkUserCodeClassLoader;
   }
 
   /** Runs a command line and returns its exit code (for tests: no System.exit). */
