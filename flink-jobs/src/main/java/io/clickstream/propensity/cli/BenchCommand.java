@@ -151,6 +151,10 @@ public final class BenchCommand {
             .build().addTo(env);
         org.apache.flink.core.execution.JobClient job = env.executeAsync("bench-stream");
 
+        // the job must be deployed and consuming before the offer starts, or its start-up time
+        // would be measured as latency: send one probe event and wait for its score
+        awaitProbeScored(bootstrap, topic);
+
         io.clickstream.propensity.kafka.Replay.Options ro = new io.clickstream.propensity.kafka.Replay.Options();
         ro.input = data;
         ro.bootstrapServers = bootstrap;
@@ -165,7 +169,7 @@ public final class BenchCommand {
         long scored = awaitScores(bootstrap, "propensity-scores", sent, start);
         job.cancel().get();
         io.clickstream.propensity.scoring.ScoreSummary summary = io.clickstream.propensity.scoring.ScoreSummary
-            .of(lakehouse.load(io.clickstream.propensity.lakehouse.LakehouseTable.GOLD_SESSION_SCORES), 0);
+            .of(lakehouse.load(io.clickstream.propensity.lakehouse.LakehouseTable.GOLD_SESSION_SCORES), start);
         System.out.printf("bench stream: %,d events offered at %s, parallelism %d, %d cores, "
             + "scores %s%n", sent.sent(), rate > 0 ? String.format("%,.0f/s", rate) : "max rate",
             p, Runtime.getRuntime().availableProcessors(),
@@ -186,16 +190,45 @@ public final class BenchCommand {
 
     private long lastScoreMillis;
 
-    /** Consumes the scores topic until it stops growing after the replay (read-committed). */
-    private long awaitScores(String bootstrap, String topic, io.clickstream.propensity.kafka.Replay.Summary sent,
-        long start) {
+    private static java.util.Map<String, Object> consumerConfig(String bootstrap, String group) {
       java.util.Map<String, Object> cfg = new java.util.HashMap<>();
       cfg.put("bootstrap.servers", bootstrap);
-      cfg.put("group.id", "bench-reader-" + start);
+      cfg.put("group.id", group);
       cfg.put("auto.offset.reset", "earliest");
       cfg.put("isolation.level", "read_committed");
       cfg.put("key.deserializer", org.apache.kafka.common.serialization.ByteArrayDeserializer.class.getName());
       cfg.put("value.deserializer", org.apache.kafka.common.serialization.ByteArrayDeserializer.class.getName());
+      return cfg;
+    }
+
+    private static void awaitProbeScored(String bootstrap, String topic) throws Exception {
+      java.util.Map<String, Object> p = new java.util.HashMap<>();
+      p.put("bootstrap.servers", bootstrap);
+      p.put("key.serializer", org.apache.kafka.common.serialization.StringSerializer.class.getName());
+      p.put("value.serializer", org.apache.kafka.common.serialization.StringSerializer.class.getName());
+      String probe = "{\"event_time\":\"" + java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+          + "\",\"event_type\":\"view\",\"product_id\":1,\"price\":1.0,\"user_id\":1,"
+          + "\"user_session\":\"bench-probe\"}";
+      try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<String, String>(p)) {
+        producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, "1", probe)).get();
+      }
+      long deadline = System.currentTimeMillis() + 180_000;
+      try (var c = new org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]>(
+          consumerConfig(bootstrap, "bench-probe-" + System.nanoTime()))) {
+        c.subscribe(List.of("propensity-scores"));
+        while (c.poll(java.time.Duration.ofMillis(500)).isEmpty()) {
+          if (System.currentTimeMillis() > deadline) {
+            throw new IllegalStateException("the streaming job scored nothing within 3 minutes");
+          }
+        }
+      }
+      System.err.println("bench: job is scoring; starting the offer");
+    }
+
+    /** Consumes the scores topic until it stops growing after the replay (read-committed). */
+    private long awaitScores(String bootstrap, String topic, io.clickstream.propensity.kafka.Replay.Summary sent,
+        long start) {
+      java.util.Map<String, Object> cfg = consumerConfig(bootstrap, "bench-reader-" + start);
       java.util.Set<String> ids = new java.util.HashSet<>();
       long quietSince = System.currentTimeMillis();
       try (org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> c =

@@ -31,6 +31,7 @@ public final class Lakehouse {
 
   private final String warehouse;
   private final CatalogLoader catalogLoader;
+  private boolean decoupleWriters;
 
   private Lakehouse(String warehouse) {
     this.warehouse = warehouse;
@@ -123,25 +124,37 @@ public final class Lakehouse {
 
   /** Converts {@code stream} to the table's rows and appends them with Iceberg's v2 sink. */
   public <T> void append(DataStream<T> stream, MapFunction<T, RowData> toRow, LakehouseTable t) {
-    DataStream<RowData> rows = stream
-        .map(toRow)
-        .name("to-" + t.qualifiedName())
-        .uid("to-" + t.qualifiedName())
-        .returns(InternalTypeInfo.of(FlinkSchemaUtil.convert(t.schema())));
-    IcebergSink.forRowData(rows)
+    IcebergSink.forRowData(rows(stream, toRow, t))
         .tableLoader(tableLoader(t))
         .uidSuffix(t.qualifiedName())
         .append();
   }
 
-  /** Like {@link #append}, but rows replace earlier rows with the same key (gold metric tables). */
-  public <T> void upsert(DataStream<T> stream, MapFunction<T, RowData> toRow, LakehouseTable t) {
-    DataStream<RowData> rows = stream
+  /**
+   * Writers in their own tasks (streaming): an Iceberg writer flushes its files on every
+   * checkpoint; chained to the feature or scoring operators it would stall them for that time.
+   */
+  public Lakehouse decoupleWriters(boolean decouple) {
+    this.decoupleWriters = decouple;
+    return this;
+  }
+
+  private <T> DataStream<RowData> rows(DataStream<T> stream, MapFunction<T, RowData> toRow,
+      LakehouseTable t) {
+    var rows = stream
         .map(toRow)
         .name("to-" + t.qualifiedName())
         .uid("to-" + t.qualifiedName())
         .returns(InternalTypeInfo.of(FlinkSchemaUtil.convert(t.schema())));
-    IcebergSink.forRowData(rows)
+    if (decoupleWriters) {
+      rows.startNewChain();
+    }
+    return rows;
+  }
+
+  /** Like {@link #append}, but rows replace earlier rows with the same key (gold metric tables). */
+  public <T> void upsert(DataStream<T> stream, MapFunction<T, RowData> toRow, LakehouseTable t) {
+    IcebergSink.forRowData(rows(stream, toRow, t))
         .tableLoader(tableLoader(t))
         .uidSuffix(t.qualifiedName())
         .upsert(true)
