@@ -137,6 +137,12 @@ public final class DemoCommand implements Callable<Integer> {
     String bootstrap = started.bootstrapServers();
     out.println("  broker at " + bootstrap);
     String topic = "clickstream-events";
+    try (org.apache.kafka.clients.admin.Admin admin =
+        org.apache.kafka.clients.admin.Admin.create(java.util.Map.of("bootstrap.servers", bootstrap))) {
+      // the source needs the topic when it starts
+      admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(topic, 2, (short) 1)))
+          .all().get();
+    }
     try {
       // 5. stream (warm-started from the backfill) while the last days are replayed
       step(out, "Streaming: warm start from the backfill, then Kafka -> features -> ONNX scores");
@@ -149,9 +155,12 @@ public final class DemoCommand implements Callable<Integer> {
       StreamingJob.builder().bootstrapServers(bootstrap).topic(topic).groupId("demo")
           .startingOffsets("earliest").checkpointInterval(Duration.ofSeconds(2))
           .sessionPolicy(policy).lakehouse(lakehouse).model(contract).build().addTo(senv);
+      Table bronze = lakehouse.load(LakehouseTable.BRONZE_RAW);
+      long bronzeBefore = rows(bronze);
       long streamStart = System.currentTimeMillis();
       JobClient job = senv.executeAsync("demo-stream");
       out.println("  Flink web UI: http://localhost:" + webUiPort);
+      awaitAllTasksRunning(job, Duration.ofMinutes(3));
 
       step(out, "Replaying the last " + liveDays + " days at " + (long) speed + "x");
       Replay.Options ro = new Replay.Options();
@@ -163,8 +172,7 @@ public final class DemoCommand implements Callable<Integer> {
       sent.print(out);
 
       // 6. wait until every replayed record is in bronze (committed on checkpoints), then stop
-      Table bronze = lakehouse.load(LakehouseTable.BRONZE_RAW);
-      long expected = BackfillReport.rowCount(bronze) + sent.sent();
+      long expected = bronzeBefore + sent.sent();
       long deadline = System.currentTimeMillis() + 180_000;
       while (rows(bronze) < expected && System.currentTimeMillis() < deadline) {
         Thread.sleep(500);
@@ -202,6 +210,34 @@ public final class DemoCommand implements Callable<Integer> {
       broker.stop(Duration.ofSeconds(15), System.err);
     }
     return 0;
+  }
+
+  /** Waits until every task of the job runs (REST API of the local cluster), so the replay's
+   *  first events do not queue behind the job's deployment and state restore. */
+  private void awaitAllTasksRunning(JobClient job, Duration timeout) throws Exception {
+    var http = java.net.http.HttpClient.newHttpClient();
+    var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+    var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+        "http://localhost:" + webUiPort + "/jobs/" + job.getJobID())).build();
+    long deadline = System.currentTimeMillis() + timeout.toMillis();
+    while (System.currentTimeMillis() < deadline) {
+      try {
+        var body = mapper.readTree(http.send(request,
+            java.net.http.HttpResponse.BodyHandlers.ofString()).body());
+        boolean allRunning = body.path("vertices").size() > 0;
+        for (var v : body.path("vertices")) {
+          allRunning &= "RUNNING".equals(v.path("status").asText());
+        }
+        if (allRunning) {
+          return;
+        }
+      } catch (java.io.IOException e) {
+        // REST endpoint not up yet
+      }
+      Thread.sleep(200);
+    }
+    throw new IllegalStateException("the streaming job did not start within " + timeout
+        + ": see the Flink web UI at http://localhost:" + webUiPort);
   }
 
   private static long rows(Table t) {
