@@ -1,12 +1,10 @@
 package io.clickstream.propensity.cli;
 
-import io.clickstream.propensity.features.SessionPolicy;
 import io.clickstream.propensity.jobs.BackfillJob;
 import io.clickstream.propensity.jobs.BackfillReport;
 import io.clickstream.propensity.jobs.JobRunner;
 import io.clickstream.propensity.lakehouse.Lakehouse;
 import java.io.PrintStream;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.flink.api.common.JobExecutionResult;
@@ -36,14 +34,8 @@ public final class BackfillCommand implements Callable<Integer> {
       description = "Flink parallelism (default: number of cores when run locally)")
   int parallelism;
 
-  @Option(names = "--session-ttl-after-purchase", defaultValue = "1d",
-      converter = DurationConverter.class,
-      description = "Session expiry once it counted a purchase (default: ${DEFAULT-VALUE})")
-  Duration ttlAfterPurchase;
 
-  @Option(names = "--session-ttl", defaultValue = "30d", converter = DurationConverter.class,
-      description = "Session expiry of an open cart (default: ${DEFAULT-VALUE})")
-  Duration ttlOpen;
+  @picocli.CommandLine.Mixin SessionOptions session;
 
   @Override
   public Integer call() throws Exception {
@@ -56,7 +48,7 @@ public final class BackfillCommand implements Callable<Integer> {
     BackfillJob job = BackfillJob.builder()
         .inputs(inputs)
         .lakehouse(lakehouse)
-        .sessionPolicy(new SessionPolicy(ttlAfterPurchase, ttlOpen))
+        .sessionPolicy(session.policy())
         .build();
     int p = parallelism > 0 ? parallelism : LocalFlink.defaultParallelism();
     StreamExecutionEnvironment env = BackfillJob.batchEnvironment(LocalFlink.configuration(p));

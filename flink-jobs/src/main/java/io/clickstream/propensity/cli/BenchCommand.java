@@ -22,6 +22,17 @@ import picocli.CommandLine.Option;
     subcommands = {BenchCommand.Backfill.class, BenchCommand.Stream.class})
 public final class BenchCommand {
 
+  /** The generated input of a benchmark, generated once per (events, seed) and reused. */
+  static Path generatedData(Path workDir, long events, long seed) throws java.io.IOException {
+    Files.createDirectories(workDir);
+    Path data = workDir.resolve("bench-" + events + "-" + seed + ".csv");
+    if (!Files.exists(data)) {
+      System.err.printf("Generating %,d events (seed %d) into %s%n", events, seed, data);
+      ClickstreamGenerator.builder().events(events).seed(seed).build().writeTo(data);
+    }
+    return data;
+  }
+
   @Command(
       name = "backfill",
       mixinStandardHelpOptions = true,
@@ -45,12 +56,7 @@ public final class BenchCommand {
 
     @Override
     public Integer call() throws Exception {
-      Files.createDirectories(workDir);
-      Path data = workDir.resolve("bench-" + events + "-" + seed + ".csv");
-      if (!Files.exists(data)) {
-        System.err.printf("Generating %,d events (seed %d) into %s%n", events, seed, data);
-        ClickstreamGenerator.builder().events(events).seed(seed).build().writeTo(data);
-      }
+      Path data = generatedData(workDir, events, seed);
       Path wh = workDir.resolve("warehouse-" + System.currentTimeMillis());
       Lakehouse lakehouse = Lakehouse.at(wh.toString());
       int p = parallelism > 0 ? parallelism : LocalFlink.defaultParallelism();
@@ -117,12 +123,7 @@ public final class BenchCommand {
     public Integer call() throws Exception {
       io.clickstream.propensity.scoring.ModelContract contract =
           io.clickstream.propensity.scoring.ModelContract.load(model);
-      Files.createDirectories(workDir);
-      Path data = workDir.resolve("bench-" + events + "-" + seed + ".csv");
-      if (!Files.exists(data)) {
-        System.err.printf("Generating %,d events (seed %d) into %s%n", events, seed, data);
-        ClickstreamGenerator.builder().events(events).seed(seed).build().writeTo(data);
-      }
+      Path data = generatedData(workDir, events, seed);
       io.clickstream.propensity.kafka.LocalKafkaBroker broker =
           new io.clickstream.propensity.kafka.LocalKafkaBroker(workDir.resolve("kafka-" + System.currentTimeMillis()),
               io.clickstream.propensity.kafka.LocalKafkaBroker.configuredLib().orElseThrow(

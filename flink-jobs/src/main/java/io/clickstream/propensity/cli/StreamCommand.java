@@ -1,6 +1,5 @@
 package io.clickstream.propensity.cli;
 
-import io.clickstream.propensity.features.SessionPolicy;
 import io.clickstream.propensity.jobs.StreamingJob;
 import io.clickstream.propensity.jobs.WarmStartJob;
 import io.clickstream.propensity.lakehouse.Lakehouse;
@@ -91,13 +90,8 @@ public final class StreamCommand implements Callable<Integer> {
       description = "Flink parallelism (default: number of cores when run locally)")
   int parallelism;
 
-  @Option(names = "--session-ttl-after-purchase", defaultValue = "1d", converter = DurationConverter.class,
-      description = "Session expiry once it counted a purchase; must equal the backfill's (default: ${DEFAULT-VALUE})")
-  Duration ttlAfterPurchase;
 
-  @Option(names = "--session-ttl", defaultValue = "30d", converter = DurationConverter.class,
-      description = "Session expiry of an open cart; must equal the backfill's (default: ${DEFAULT-VALUE})")
-  Duration ttlOpen;
+  @picocli.CommandLine.Mixin SessionOptions session;
 
   @Option(names = "--warm-start", negatable = true, defaultValue = "true", fallbackValue = "true",
       description = "Without --restore: start from the state of silver.clickstream_events (the "
@@ -127,14 +121,14 @@ public final class StreamCommand implements Callable<Integer> {
         .outOfOrderness(outOfOrderness)
         .idleness(idleness)
         .checkpointInterval(checkpointInterval)
-        .sessionPolicy(new SessionPolicy(ttlAfterPurchase, ttlOpen))
+        .sessionPolicy(session.policy())
         .lakehouse(Lakehouse.at(warehouse))
         .model(contract)
         .build();
     int p = parallelism > 0 ? parallelism : LocalFlink.defaultParallelism();
     String from = restore;
     if (from == null && warmStart) {
-      from = new WarmStartJob(Lakehouse.at(warehouse), new SessionPolicy(ttlAfterPurchase, ttlOpen))
+      from = new WarmStartJob(Lakehouse.at(warehouse), session.policy())
           .prepareSavepoint(new File(warmStartDir), LocalFlink.configuration(p), System.err);
     }
     Configuration conf = configuration(p, checkpointDir, from);

@@ -98,5 +98,10 @@ class CliTest {
     assertThat(run("backfill", "--input", tmp.resolve("missing.csv").toString(), "--warehouse", warehouse)[0])
         .isEqualTo(2);
     assertThat(run("sql", "--warehouse", warehouse, "--format", "xml", "-e", "SELECT 1")[0]).isEqualTo(2);
+    // a missing model stops the streaming job before anything starts
+    assertThat(run("stream", "--bootstrap-servers", "127.0.0.1:1", "--warehouse", warehouse,
+        "--model", tmp.resolve("no-model").toString())[0]).isEqualTo(2);
+    assertThat(run("stream", "--bootstrap-servers", "127.0.0.1:1", "--warehouse", warehouse,
+        "--out-of-orderness", "soon")[0]).isEqualTo(2);
   }
 }
