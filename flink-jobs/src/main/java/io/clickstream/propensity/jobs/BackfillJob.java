@@ -180,6 +180,10 @@ public final class BackfillJob {
   public static StreamExecutionEnvironment batchEnvironment(org.apache.flink.configuration.Configuration conf) {
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
     env.setRuntimeMode(RuntimeExecutionMode.BATCH);
+    // chained operators pass records on without a defensive copy: no function here keeps or
+    // mutates a record it has passed on (the keyed stages buffer what they deserialize themselves);
+    // same table content with and without, ~1-2 s less per 1M events
+    env.getConfig().enableObjectReuse();
     return env;
   }
 }
