@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.configuration.Configuration;
@@ -118,9 +117,5 @@ public final class MeasuredRun {
       }
     }
     return sum / (1024 * 1024);
-  }
-
-  static Map<String, Object> accumulators(JobExecutionResult r) {
-    return r.getAllAccumulatorResults();
   }
 }

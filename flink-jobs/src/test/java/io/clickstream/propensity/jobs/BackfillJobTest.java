@@ -14,10 +14,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.zip.GZIPOutputStream;
@@ -202,11 +200,5 @@ class BackfillJobTest {
             .inputs(tmp.resolve("nope.csv").toString()).lakehouse(lakehouse).build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("does not exist");
-  }
-
-  static Set<String> names(List<Record> records, String field) {
-    Set<String> out = new HashSet<>();
-    records.forEach(r -> out.add(String.valueOf(r.getField(field))));
-    return out;
   }
 }
