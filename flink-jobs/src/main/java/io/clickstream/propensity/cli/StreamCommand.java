@@ -74,6 +74,11 @@ public final class StreamCommand implements Callable<Integer> {
       description = "Checkpoint interval; Iceberg commits on checkpoints (default: ${DEFAULT-VALUE})")
   Duration checkpointInterval;
 
+  @Option(names = "--gold-flush-interval", defaultValue = "5s", converter = DurationConverter.class,
+      description = "Upsert each key's gold metric row at most once per interval, 0s = with every "
+          + "event (default: ${DEFAULT-VALUE})")
+  Duration goldFlushInterval;
+
   @Option(names = "--checkpoint-dir", defaultValue = "work/checkpoints", paramLabel = "DIR",
       description = "Where checkpoints are kept, retained on cancel (default: ${DEFAULT-VALUE})")
   String checkpointDir;
@@ -121,6 +126,7 @@ public final class StreamCommand implements Callable<Integer> {
         .outOfOrderness(outOfOrderness)
         .idleness(idleness)
         .checkpointInterval(checkpointInterval)
+        .goldFlushInterval(goldFlushInterval)
         .sessionPolicy(session.policy())
         .lakehouse(Lakehouse.at(warehouse))
         .model(contract)

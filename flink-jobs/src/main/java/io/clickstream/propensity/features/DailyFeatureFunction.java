@@ -14,6 +14,7 @@ import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.typeutils.ListTypeInfo;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -41,6 +42,7 @@ public class DailyFeatureFunction
   private final FeatureSet set;
   private final boolean emitMetricsAtEnd;
   private final OutputTag<KeyMetrics> metricsTag;
+  private final long metricsFlushMillis;
 
   private transient ValueState<DailyState> state;
   /** Counts of days not yet folded into the snapshot, by epoch day. */
@@ -48,18 +50,29 @@ public class DailyFeatureFunction
   /** Events waiting for the watermark to pass their day's midnight, by epoch day. */
   private transient MapState<Long, List<FeaturedEvent>> waiting;
   private transient Counter lateEvents;
+  private transient ValueState<Boolean> metricsDirty;
 
   /**
    * @param emitMetricsAtEnd true in BATCH mode: one gold metric row per key at the end of input
    *     instead of one per event
    */
   public DailyFeatureFunction(FeatureSet set, boolean emitMetricsAtEnd, OutputTag<KeyMetrics> metricsTag) {
+    this(set, emitMetricsAtEnd, metricsTag, 0);
+  }
+
+  /**
+   * @param metricsFlushMillis streaming: emit a key's gold row at most once per this interval
+   *     (processing time) instead of with every event; 0 = with every event
+   */
+  public DailyFeatureFunction(FeatureSet set, boolean emitMetricsAtEnd,
+      OutputTag<KeyMetrics> metricsTag, long metricsFlushMillis) {
     if (set.isSession()) {
       throw new IllegalArgumentException(set + " is a session set: use SessionFeatureFunction");
     }
     this.set = set;
     this.emitMetricsAtEnd = emitMetricsAtEnd;
     this.metricsTag = metricsTag;
+    this.metricsFlushMillis = metricsFlushMillis;
   }
 
   // The streaming state, declared once: the warm start (DailyStateBootstrap) writes the same.
@@ -85,6 +98,8 @@ public class DailyFeatureFunction
     waiting = getRuntimeContext().getMapState(new MapStateDescriptor<>(
         set.prefix() + "-waiting", Types.LONG, new ListTypeInfo<>(PipelineSerializers.FEATURED_EVENT)));
     lateEvents = getRuntimeContext().getMetricGroup().counter(set.prefix() + "LateEvents");
+    metricsDirty = getRuntimeContext().getState(
+        new ValueStateDescriptor<>(set.prefix() + "-metrics-dirty", Types.BOOLEAN));
   }
 
   @Override
@@ -97,7 +112,7 @@ public class DailyFeatureFunction
       emit(s, day, value, ctx, out);
       state.update(s);
       if (!emitMetricsAtEnd) {
-        ctx.output(metricsTag, metrics(s));
+        GoldRows.emitOrDefer(ctx, metricsFlushMillis, metricsDirty, () -> ctx.output(metricsTag, metrics(s)));
       }
     } else {
       List<FeaturedEvent> days = waiting.get(day);
@@ -116,6 +131,14 @@ public class DailyFeatureFunction
   @Override
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<FeaturedEvent> out)
       throws Exception {
+    if (ctx.timeDomain() == TimeDomain.PROCESSING_TIME) {
+      DailyState flushed = state.value();
+      if (Boolean.TRUE.equals(metricsDirty.value()) && flushed != null) {
+        ctx.output(metricsTag, metrics(flushed));
+      }
+      metricsDirty.clear();
+      return;
+    }
     DailyState s = current();
     if (timestamp == END_OF_INPUT) {
       ctx.output(metricsTag, metrics(s));
@@ -135,7 +158,7 @@ public class DailyFeatureFunction
     }
     state.update(s);
     if (!emitMetricsAtEnd) {
-      ctx.output(metricsTag, metrics(s));
+      GoldRows.emitOrDefer(ctx, metricsFlushMillis, metricsDirty, () -> ctx.output(metricsTag, metrics(s)));
     }
   }
 

@@ -16,6 +16,7 @@ import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -52,6 +53,7 @@ public class SessionFeatureFunction
   private final boolean canonicalOrder;
   private final OutputTag<KeyMetrics> metricsTag;
   private final OutputTag<SessionSeed> finalStateTag;
+  private final long metricsFlushMillis;
 
   private transient ValueState<SessionState> state;
   private transient ListState<FeaturedEvent> buffer;
@@ -59,6 +61,7 @@ public class SessionFeatureFunction
   private transient ValueState<Long> expiryTimer;
   private transient Counter lateEvents;
   private transient Counter duplicates;
+  private transient ValueState<Boolean> metricsDirty;
 
   /**
    * @param set {@link FeatureSet#CART} or {@link FeatureSet#CART_PRODUCT}
@@ -67,6 +70,15 @@ public class SessionFeatureFunction
    */
   public SessionFeatureFunction(
       FeatureSet set, SessionPolicy policy, boolean canonicalOrder, OutputTag<KeyMetrics> metricsTag) {
+    this(set, policy, canonicalOrder, metricsTag, 0);
+  }
+
+  /**
+   * @param metricsFlushMillis streaming: emit a key's gold row at most once per this interval
+   *     (processing time) instead of with every event; 0 = with every event
+   */
+  public SessionFeatureFunction(FeatureSet set, SessionPolicy policy, boolean canonicalOrder,
+      OutputTag<KeyMetrics> metricsTag, long metricsFlushMillis) {
     if (!set.isSession()) {
       throw new IllegalArgumentException(set + " is a daily set: use DailyFeatureFunction");
     }
@@ -75,6 +87,7 @@ public class SessionFeatureFunction
     this.canonicalOrder = canonicalOrder;
     this.metricsTag = metricsTag;
     this.finalStateTag = finalStateTag(set);
+    this.metricsFlushMillis = metricsFlushMillis;
   }
 
   // The streaming state, declared once: the warm start (SessionStateBootstrap) writes the same.
@@ -113,6 +126,8 @@ public class SessionFeatureFunction
           new ListStateDescriptor<>(set.prefix() + "-buffer", PipelineSerializers.FEATURED_EVENT));
     } else {
       expiryTimer = getRuntimeContext().getState(expiryTimerDescriptor(set));
+      metricsDirty = getRuntimeContext().getState(
+          new ValueStateDescriptor<>(set.prefix() + "-metrics-dirty", Types.BOOLEAN));
       if (deduplicates()) {
         seenIds = getRuntimeContext().getMapState(seenIdsDescriptor(set));
       }
@@ -140,7 +155,8 @@ public class SessionFeatureFunction
     SessionState s = current();
     count(s, value, out);
     state.update(s);
-    ctx.output(metricsTag, KeyMetrics.of(set, value.event, s.counts, s.newestEventTime));
+    GoldRows.emitOrDefer(ctx, metricsFlushMillis, metricsDirty,
+        () -> ctx.output(metricsTag, metrics(s)));
     scheduleExpiry(ctx, s);
   }
 
@@ -151,10 +167,15 @@ public class SessionFeatureFunction
       emitInCanonicalOrder(ctx, out);
       return;
     }
+    if (ctx.timeDomain() == TimeDomain.PROCESSING_TIME) {
+      flushMetrics(ctx);
+      return;
+    }
     // Streaming: the watermark passed the key's expiry, so any in-order event would restart it
     // from zero anyway: drop the state, which can no longer matter.
     Long scheduled = expiryTimer.value();
     if (scheduled != null && scheduled == timestamp) {
+      flushMetrics(ctx);
       state.clear();
       expiryTimer.clear();
       if (seenIds != null) {
@@ -209,6 +230,19 @@ public class SessionFeatureFunction
       ctx.output(finalStateTag, seed);
     }
     state.clear();
+  }
+
+  /** Emits the key's gold row if it changed since the last one. */
+  private void flushMetrics(OnTimerContext ctx) throws Exception {
+    SessionState s = state.value();
+    if (Boolean.TRUE.equals(metricsDirty.value()) && s != null) {
+      ctx.output(metricsTag, metrics(s));
+    }
+    metricsDirty.clear();
+  }
+
+  private KeyMetrics metrics(SessionState s) {
+    return KeyMetrics.of(set, s.userId, s.userSession, s.productId, s.counts, s.newestEventTime);
   }
 
   private void count(SessionState s, FeaturedEvent e, Collector<FeaturedEvent> out) {

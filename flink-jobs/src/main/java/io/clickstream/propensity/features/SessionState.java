@@ -13,6 +13,10 @@ public class SessionState {
   /** Newest event time counted, epoch seconds; the reference point of expiry and lateness. */
   public long newestEventTime = Long.MIN_VALUE;
   public boolean purchasedSinceRestart;
+  /** The key's ids, for its gold row (only those of the set's key are meaningful). */
+  public long userId;
+  public String userSession;
+  public long productId;
 
   public SessionState() {}
 
@@ -37,6 +41,9 @@ public class SessionState {
       purchasedSinceRestart = true;
     }
     newestEventTime = Math.max(newestEventTime, e.eventTime);
+    userId = e.userId;
+    userSession = e.userSession;
+    productId = e.productId;
     return late;
   }
 

@@ -70,6 +70,15 @@ public final class FeaturePipeline {
    */
   public static Outputs build(
       DataStream<IngestedRecord> ingested, SessionPolicy policy, boolean canonicalOrder) {
+    return build(ingested, policy, canonicalOrder, 0);
+  }
+
+  /**
+   * @param goldFlushMillis streaming: emit each key's gold row at most once per this interval
+   *     (0 = with every event)
+   */
+  public static Outputs build(DataStream<IngestedRecord> ingested, SessionPolicy policy,
+      boolean canonicalOrder, long goldFlushMillis) {
     DataStream<IngestedRecord> rejected =
         ingested.filter(new IsRejected()).name("rejected").uid("rejected");
     DataStream<FeaturedEvent> stream = ingested
@@ -85,8 +94,8 @@ public final class FeaturePipeline {
       SingleOutputStreamOperator<FeaturedEvent> stage = stream
           .keyBy(new SetKey(set), Types.STRING)
           .process(set.isSession()
-              ? new SessionFeatureFunction(set, policy, canonicalOrder, tag)
-              : new DailyFeatureFunction(set, canonicalOrder, tag))
+              ? new SessionFeatureFunction(set, policy, canonicalOrder, tag, goldFlushMillis)
+              : new DailyFeatureFunction(set, canonicalOrder, tag, goldFlushMillis))
           .name(stageUid(set))
           .uid(stageUid(set))
           .returns(PipelineSerializers.FEATURED_EVENT);

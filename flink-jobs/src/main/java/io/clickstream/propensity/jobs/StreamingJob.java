@@ -96,7 +96,8 @@ public final class StreamingJob {
     DataStream<IngestedRecord> records =
         env.fromSource(source, watermarks, "kafka-" + b.topic).uid("kafka-source");
 
-    FeaturePipeline.Outputs out = FeaturePipeline.build(records, b.policy, false);
+    FeaturePipeline.Outputs out =
+        FeaturePipeline.build(records, b.policy, false, b.goldFlushInterval.toMillis());
     b.lakehouse.append(out.bronze, new TableRows.Bronze(), LakehouseTable.BRONZE_RAW);
     b.lakehouse.append(out.rejected, new TableRows.Rejected(), LakehouseTable.SILVER_REJECTED);
     b.lakehouse.append(out.featured, new TableRows.Silver(), LakehouseTable.SILVER_EVENTS);
@@ -196,6 +197,7 @@ public final class StreamingJob {
     private Duration checkpointInterval = Duration.ofSeconds(10);
     private boolean exactlyOnceScores;
     private long bufferTimeoutMillis = 5;
+    private Duration goldFlushInterval = Duration.ofSeconds(5);
 
     public Builder bootstrapServers(String servers) {
       this.bootstrapServers = servers;
@@ -288,6 +290,12 @@ public final class StreamingJob {
     /** Network buffer flush timeout: lower = less latency, higher = more throughput. */
     public Builder bufferTimeout(Duration d) {
       this.bufferTimeoutMillis = d.toMillis();
+      return this;
+    }
+
+    /** Each key's gold metric row is upserted at most once per this interval (0 = every event). */
+    public Builder goldFlushInterval(Duration d) {
+      this.goldFlushInterval = d;
       return this;
     }
 

@@ -18,11 +18,15 @@ public final class ScoreSummary {
   public final long scores;
   public final long late;
   public final Map<String, Long> byAction;
+  /** When the last score was made, epoch ms (0 without scores). */
+  public final long lastScoredAt;
   /** Sorted ingest-to-score latencies, milliseconds. */
   private final long[] latencies;
 
-  private ScoreSummary(long scores, long late, Map<String, Long> byAction, long[] latencies) {
+  private ScoreSummary(long scores, long late, Map<String, Long> byAction, long[] latencies,
+      long lastScoredAt) {
     this.scores = scores;
+    this.lastScoredAt = lastScoredAt;
     this.late = late;
     this.byAction = byAction;
     this.latencies = latencies;
@@ -33,6 +37,7 @@ public final class ScoreSummary {
     sessionScores.refresh();
     Map<String, Long> byAction = new TreeMap<>();
     long late = 0;
+    long last = 0;
     long[] lat = new long[1024];
     int n = 0;
     var scan = IcebergGenerics.read(sessionScores)
@@ -52,13 +57,14 @@ public final class ScoreSummary {
           lat = Arrays.copyOf(lat, n * 2);
         }
         lat[n++] = scored - millis(r.getField("ingested_at"));
+        last = Math.max(last, scored);
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
     long[] sorted = Arrays.copyOf(lat, n);
     Arrays.sort(sorted);
-    return new ScoreSummary(n, late, byAction, sorted);
+    return new ScoreSummary(n, late, byAction, sorted, last);
   }
 
   private static long millis(Object timestamptz) {

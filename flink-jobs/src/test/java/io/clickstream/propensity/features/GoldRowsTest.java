@@ -1,0 +1,109 @@
+package io.clickstream.propensity.features;
+
+import static io.clickstream.propensity.events.EventType.CART;
+import static io.clickstream.propensity.events.EventType.VIEW;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.clickstream.propensity.events.ClickEvent;
+import io.clickstream.propensity.events.EventType;
+import java.math.BigDecimal;
+import java.util.List;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.Test;
+
+/** Streaming gold rows coalesced per key and flush interval (processing time). */
+class GoldRowsTest {
+  static final long T0 = 1_601_510_400L; // 2020-10-01 00:00:00 UTC
+  static final long FLUSH = 5_000;
+
+  static ClickEvent ev(long t, EventType type, long user, String session, long product, long line) {
+    ClickEvent e = new ClickEvent();
+    e.eventTime = t;
+    e.eventType = type;
+    e.userId = user;
+    e.userSession = session;
+    e.productId = product;
+    e.price = BigDecimal.ONE;
+    e.sourceOffset = line;
+    e.eventId = user + "/" + session + "/" + product + "/" + line;
+    return e;
+  }
+
+  static <H extends KeyedOneInputStreamOperatorTestHarness<String, FeaturedEvent, FeaturedEvent>> void feed(
+      H h, List<ClickEvent> events) throws Exception {
+    for (ClickEvent e : events) {
+      h.processElement(FeaturedEvent.of(e), e.eventTime * 1000L);
+    }
+  }
+
+  @Test
+  void sessionStageUpsertsEachChangedKeyOncePerInterval() throws Exception {
+    try (var h = new KeyedOneInputStreamOperatorTestHarness<>(
+        new KeyedProcessOperator<>(new SessionFeatureFunction(
+            FeatureSet.CART, SessionPolicy.DEFAULT, false, TestEvents.METRICS, FLUSH)),
+        new SetKey(FeatureSet.CART), Types.STRING)) {
+      h.open();
+      h.setProcessingTime(1_000);
+      feed(h, List.of(ev(T0, VIEW, 1, "s", 10, 2), ev(T0 + 1, CART, 1, "s", 10, 3),
+          ev(T0 + 2, VIEW, 2, "t", 11, 4)));
+      // scores are not held back, only the gold rows
+      assertThat(h.extractOutputValues()).hasSize(3);
+      assertThat(TestEvents.metrics(h)).isEmpty();
+
+      h.setProcessingTime(FLUSH);
+      List<KeyMetrics> rows = TestEvents.metrics(h);
+      assertThat(rows).hasSize(2);
+      KeyMetrics cart1 = rows.stream().filter(r -> r.userId == 1).findFirst().orElseThrow();
+      assertThat(cart1.counts).containsExactly(2, 1, 1, 0);
+      assertThat(cart1.userSession).isEqualTo("s");
+      assertThat(cart1.lastEventTime).isEqualTo(T0 + 1);
+
+      // an unchanged key is not upserted again; a changed one is, once
+      h.setProcessingTime(2 * FLUSH);
+      assertThat(TestEvents.metrics(h)).hasSize(2);
+      feed(h, List.of(ev(T0 + 5, VIEW, 1, "s", 12, 5)));
+      h.setProcessingTime(3 * FLUSH);
+      rows = TestEvents.metrics(h);
+      assertThat(rows).hasSize(3);
+      assertThat(rows.get(2).counts).containsExactly(3, 2, 1, 0);
+    }
+  }
+
+  @Test
+  void sessionExpiryFlushesAPendingRowBeforeClearingTheState() throws Exception {
+    try (var h = new KeyedOneInputStreamOperatorTestHarness<>(
+        new KeyedProcessOperator<>(new SessionFeatureFunction(
+            FeatureSet.CART, SessionPolicy.DEFAULT, false, TestEvents.METRICS, FLUSH)),
+        new SetKey(FeatureSet.CART), Types.STRING)) {
+      h.open();
+      feed(h, List.of(ev(T0, VIEW, 1, "s", 10, 2)));
+      h.processWatermark(new Watermark((T0 + 31 * 86_400L) * 1000L));
+      assertThat(TestEvents.metrics(h)).singleElement()
+          .satisfies(r -> assertThat(r.counts).containsExactly(1, 1, 0, 0));
+      h.setProcessingTime(FLUSH); // nothing left to flush
+      assertThat(TestEvents.metrics(h)).hasSize(1);
+    }
+  }
+
+  @Test
+  void dailyStageUpsertsEachChangedKeyOncePerInterval() throws Exception {
+    try (var h = new KeyedOneInputStreamOperatorTestHarness<>(
+        new KeyedProcessOperator<>(new DailyFeatureFunction(
+            FeatureSet.PRODUCT, false, TestEvents.METRICS, FLUSH)),
+        new SetKey(FeatureSet.PRODUCT), Types.STRING)) {
+      h.open();
+      h.processWatermark(new Watermark(T0 * 1000L));
+      feed(h, List.of(ev(T0 + 1, VIEW, 1, "s", 10, 2), ev(T0 + 2, CART, 2, "t", 10, 3)));
+      assertThat(h.extractOutputValues()).hasSize(2);
+      assertThat(TestEvents.metrics(h)).isEmpty();
+      h.setProcessingTime(FLUSH);
+      assertThat(TestEvents.metrics(h)).singleElement().satisfies(r -> {
+        assertThat(r.productId).isEqualTo(10);
+        assertThat(r.counts).containsExactly(2, 1, 1, 0);
+      });
+    }
+  }
+}
