@@ -128,11 +128,7 @@ public final class BenchCommand {
           new io.clickstream.propensity.kafka.LocalKafkaBroker(workDir.resolve("kafka-" + System.currentTimeMillis()),
               io.clickstream.propensity.kafka.LocalKafkaBroker.configuredLib().orElseThrow(
                   () -> new IllegalStateException("Kafka broker jars missing: run via bin/clickstream")));
-      int port;
-      try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-        port = s.getLocalPort();
-      }
-      String bootstrap = broker.start(port, 2, java.time.Duration.ofSeconds(90), System.err)
+      String bootstrap = broker.start(DemoCommand.freePort(), 2, java.time.Duration.ofSeconds(90), System.err)
           .bootstrapServers();
       try {
         String topic = "bench-events";

@@ -250,7 +250,8 @@ public final class DemoCommand implements Callable<Integer> {
     out.println("== " + what);
   }
 
-  private static int freePort() throws Exception {
+  /** A free local port for a broker of our own. */
+  static int freePort() throws java.io.IOException {
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();
     }
