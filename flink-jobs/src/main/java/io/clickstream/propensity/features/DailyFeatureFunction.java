@@ -33,8 +33,8 @@ import org.apache.flink.util.OutputTag;
  * <p>An event of a day older than the key's latest snapshot arrived after that snapshot was taken:
  * it is flagged late, gets the current snapshot, and counts from the next snapshot on.
  */
-public class DailyFeatureFunction
-    extends KeyedProcessFunction<String, FeaturedEvent, FeaturedEvent> {
+public class DailyFeatureFunction<K>
+    extends KeyedProcessFunction<K, FeaturedEvent, FeaturedEvent> {
   private static final long serialVersionUID = 1L;
   private static final long END_OF_INPUT = Long.MAX_VALUE;
   private static final long MILLIS_PER_DAY = 86_400_000L;
@@ -142,7 +142,7 @@ public class DailyFeatureFunction
     DailyState s = current();
     if (timestamp == END_OF_INPUT) {
       ctx.output(metricsTag, metrics(s));
-      ctx.output(finalStateTag(set), seed(ctx.getCurrentKey(), s));
+      ctx.output(finalStateTag(set), seed(String.valueOf(ctx.getCurrentKey()), s));
       state.clear();
       pending.clear();
       return;

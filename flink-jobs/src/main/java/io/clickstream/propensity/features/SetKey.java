@@ -19,6 +19,41 @@ public final class SetKey implements KeySelector<FeaturedEvent, String> {
     return of(set, value.event);
   }
 
+  /** Whether a set's key is a single id, keyed as a Long (fixed-length keys sort faster in BATCH). */
+  public static boolean isId(FeatureSet set) {
+    return set == FeatureSet.USER || set == FeatureSet.PRODUCT;
+  }
+
+  /** The Long key of the single-id sets (user, product). */
+  public static long idOf(FeatureSet set, long userId, long productId) {
+    switch (set) {
+      case USER:
+        return userId;
+      case PRODUCT:
+        return productId;
+      default:
+        throw new IllegalArgumentException(set + " is not keyed by a single id");
+    }
+  }
+
+  /** Key selector of the single-id sets (see {@link #isId}). */
+  public static final class Id implements KeySelector<FeaturedEvent, Long> {
+    private static final long serialVersionUID = 1L;
+    private final FeatureSet set;
+
+    public Id(FeatureSet set) {
+      if (!isId(set)) {
+        throw new IllegalArgumentException(set + " is not keyed by a single id");
+      }
+      this.set = set;
+    }
+
+    @Override
+    public Long getKey(FeaturedEvent value) {
+      return idOf(set, value.event.userId, value.event.productId);
+    }
+  }
+
   public static String of(FeatureSet set, ClickEvent e) {
     switch (set) {
       case CART:

@@ -52,7 +52,7 @@ public final class StateBootstrap {
   }
 
   /** Daily sets: snapshot state and the counts of days not folded yet. */
-  public static final class Daily extends KeyedStateBootstrapFunction<String, DailySeed> {
+  public static final class Daily<K> extends KeyedStateBootstrapFunction<K, DailySeed> {
     private static final long serialVersionUID = 1L;
     private final FeatureSet set;
     private transient ValueState<DailyState> state;
@@ -86,6 +86,21 @@ public final class StateBootstrap {
     @Override
     public String getKey(SessionSeed seed) {
       return seed.key;
+    }
+  }
+
+  /** Key of a daily seed of a single-id set (user, product): the same Long the stage keys by. */
+  public static final class DailySeedIdKey implements KeySelector<DailySeed, Long> {
+    private static final long serialVersionUID = 1L;
+    private final FeatureSet set;
+
+    public DailySeedIdKey(FeatureSet set) {
+      this.set = set;
+    }
+
+    @Override
+    public Long getKey(DailySeed seed) {
+      return SetKey.idOf(set, seed.state.userId, seed.state.productId);
     }
   }
 

@@ -91,14 +91,18 @@ public final class FeaturePipeline {
     DataStream<ClickEvent> duplicates = null;
     for (FeatureSet set : FeatureSet.values()) {
       OutputTag<KeyMetrics> tag = metricsTag(set);
-      SingleOutputStreamOperator<FeaturedEvent> stage = stream
-          .keyBy(new SetKey(set), Types.STRING)
-          .process(set.isSession()
-              ? new SessionFeatureFunction(set, policy, canonicalOrder, tag, goldFlushMillis)
-              : new DailyFeatureFunction(set, canonicalOrder, tag, goldFlushMillis))
-          .name(stageUid(set))
-          .uid(stageUid(set))
-          .returns(PipelineSerializers.FEATURED_EVENT);
+      SingleOutputStreamOperator<FeaturedEvent> stage;
+      if (set.isSession()) {
+        stage = stream.keyBy(new SetKey(set), Types.STRING).process(
+            new SessionFeatureFunction(set, policy, canonicalOrder, tag, goldFlushMillis));
+      } else if (SetKey.isId(set)) {
+        stage = stream.keyBy(new SetKey.Id(set), Types.LONG).process(
+            new DailyFeatureFunction<Long>(set, canonicalOrder, tag, goldFlushMillis));
+      } else {
+        stage = stream.keyBy(new SetKey(set), Types.STRING).process(
+            new DailyFeatureFunction<String>(set, canonicalOrder, tag, goldFlushMillis));
+      }
+      stage.name(stageUid(set)).uid(stageUid(set)).returns(PipelineSerializers.FEATURED_EVENT);
       metrics.put(set, stage.getSideOutput(tag));
       stages.put(set, stage);
       if (set == FeatureSet.CART) {

@@ -7,6 +7,7 @@ import io.clickstream.propensity.events.IngestedRecord;
 import io.clickstream.propensity.events.serde.PipelineSerializers;
 import io.clickstream.propensity.features.FeatureSet;
 import io.clickstream.propensity.features.SessionPolicy;
+import io.clickstream.propensity.features.SetKey;
 import io.clickstream.propensity.features.StateBootstrap;
 import io.clickstream.propensity.lakehouse.Lakehouse;
 import io.clickstream.propensity.lakehouse.LakehouseTable;
@@ -104,11 +105,16 @@ public final class WarmStartJob {
             .bootstrapWith(out.sessionSeeds.get(set))
             .keyBy(new StateBootstrap.SessionSeedKey(), Types.STRING)
             .transform(new StateBootstrap.Session(set, policy)));
+      } else if (SetKey.isId(set)) {
+        writer = writer.withOperator(uid, OperatorTransformation
+            .bootstrapWith(out.dailySeeds.get(set))
+            .keyBy(new StateBootstrap.DailySeedIdKey(set), Types.LONG)
+            .transform(new StateBootstrap.Daily<Long>(set)));
       } else {
         writer = writer.withOperator(uid, OperatorTransformation
             .bootstrapWith(out.dailySeeds.get(set))
             .keyBy(new StateBootstrap.DailySeedKey(), Types.STRING)
-            .transform(new StateBootstrap.Daily(set)));
+            .transform(new StateBootstrap.Daily<String>(set)));
       }
     }
     writer.write(savepointPath);

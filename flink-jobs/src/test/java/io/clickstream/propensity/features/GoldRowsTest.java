@@ -91,7 +91,7 @@ class GoldRowsTest {
   @Test
   void dailyStageUpsertsEachChangedKeyOncePerInterval() throws Exception {
     try (var h = new KeyedOneInputStreamOperatorTestHarness<>(
-        new KeyedProcessOperator<>(new DailyFeatureFunction(
+        new KeyedProcessOperator<>(new DailyFeatureFunction<String>(
             FeatureSet.PRODUCT, false, TestEvents.METRICS, FLUSH)),
         new SetKey(FeatureSet.PRODUCT), Types.STRING)) {
       h.open();

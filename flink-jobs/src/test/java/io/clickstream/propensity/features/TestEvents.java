@@ -79,7 +79,7 @@ public final class TestEvents {
       FeatureSet set, boolean batch) throws Exception {
     KeyedOneInputStreamOperatorTestHarness<String, FeaturedEvent, FeaturedEvent> h =
         new KeyedOneInputStreamOperatorTestHarness<>(
-            new KeyedProcessOperator<>(new DailyFeatureFunction(set, batch, METRICS)),
+            new KeyedProcessOperator<>(new DailyFeatureFunction<String>(set, batch, METRICS)),
             new SetKey(set), Types.STRING);
     h.open();
     return h;
