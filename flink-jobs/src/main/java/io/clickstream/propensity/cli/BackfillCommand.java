@@ -58,9 +58,7 @@ public final class BackfillCommand implements Callable<Integer> {
     JobExecutionResult result =
         JobRunner.runWithProgress(env, "clickstream-backfill", BackfillJob.RECORDS_READ, progress);
     long elapsed = System.currentTimeMillis() - start;
-    Long duplicates = result.getAccumulatorResult(BackfillJob.DUPLICATES_REMOVED);
-    BackfillReport report =
-        BackfillReport.of(lakehouse, duplicates == null ? 0 : duplicates, elapsed);
+    BackfillReport report = BackfillReport.of(lakehouse, result, elapsed);
     report.print(out);
     return report;
   }

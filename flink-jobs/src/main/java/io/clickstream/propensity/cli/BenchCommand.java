@@ -67,8 +67,7 @@ public final class BenchCommand {
           .sessionPolicy(SessionPolicy.DEFAULT).build().addTo(env);
       MeasuredRun run = MeasuredRun.run(env, conf, p, "bench-backfill");
       long elapsed = System.currentTimeMillis() - start;
-      Long dups = run.result.getAccumulatorResult(BackfillJob.DUPLICATES_REMOVED);
-      BackfillReport report = BackfillReport.of(lakehouse, dups == null ? 0 : dups, elapsed);
+      BackfillReport report = BackfillReport.of(lakehouse, run.result, elapsed);
       System.out.printf("bench backfill: %,d events, parallelism %d, %d cores, max heap %,d MiB%n",
           events, p, Runtime.getRuntime().availableProcessors(),
           Runtime.getRuntime().maxMemory() / (1024 * 1024));

@@ -110,8 +110,7 @@ public final class DemoCommand implements Callable<Integer> {
     BackfillJob.builder().inputs(List.of(history.toString())).lakehouse(lakehouse)
         .sessionPolicy(policy).build().addTo(benv);
     JobExecutionResult r = JobRunner.runWithProgress(benv, "demo-backfill", BackfillJob.RECORDS_READ, System.err);
-    Long dups = r.getAccumulatorResult(BackfillJob.DUPLICATES_REMOVED);
-    BackfillReport.of(lakehouse, dups == null ? 0 : dups, System.currentTimeMillis() - b0).print(out);
+    BackfillReport.of(lakehouse, r, System.currentTimeMillis() - b0).print(out);
 
     // 3. model
     Path modelDir = model;

@@ -71,6 +71,14 @@ public final class FeatureRules {
     }
   }
 
+  /**
+   * True when the feature at {@code index} (within a set, or within the 50-feature model vector)
+   * is a count; the others are ratios.
+   */
+  public static boolean isCount(int index) {
+    return index % FEATURES_PER_SET < COUNTS_PER_SET;
+  }
+
   /** A ratio, or NaN (missing) when the denominator is 0. */
   public static double ratio(long numerator, long denominator) {
     return denominator == 0 ? Double.NaN : (double) numerator / (double) denominator;

@@ -35,6 +35,13 @@ public final class BackfillReport {
     return new BackfillReport(rows, duplicatesRemoved, elapsedMillis);
   }
 
+  /** The report of a finished backfill job (its duplicates accumulator and the tables). */
+  public static BackfillReport of(Lakehouse lakehouse, org.apache.flink.api.common.JobExecutionResult result,
+      long elapsedMillis) {
+    Long duplicates = result.getAccumulatorResult(BackfillJob.DUPLICATES_REMOVED);
+    return of(lakehouse, duplicates == null ? 0 : duplicates, elapsedMillis);
+  }
+
   /** Live row count of a table: from its snapshot summary, 0 when it has no snapshot. */
   public static long rowCount(Table table) {
     Snapshot s = table.currentSnapshot();

@@ -218,8 +218,7 @@ public enum LakehouseTable {
     fields.add(required(id++, EventFields.EVENT_TIME, INSTANT));
     fields.add(required(id++, EventFields.EVENT_TYPE, Types.StringType.get()));
     for (int i = 0; i < FeatureRules.MODEL_FEATURE_COUNT; i++) {
-      fields.add(featureField(id++, FeatureRules.MODEL_FEATURES.get(i),
-          i % FeatureRules.FEATURES_PER_SET));
+      fields.add(featureField(id++, FeatureRules.MODEL_FEATURES.get(i), i));
     }
     for (Types.NestedField f : tail) {
       fields.add(Types.NestedField.of(id++, f.isOptional(), f.name(), f.type(), f.doc()));
@@ -229,7 +228,7 @@ public enum LakehouseTable {
 
   /** Counts are BIGINT NOT NULL; ratios are DOUBLE, null when the denominator is 0. */
   private static Types.NestedField featureField(int id, String name, int featureIndex) {
-    return featureIndex < FeatureRules.COUNTS_PER_SET
+    return FeatureRules.isCount(featureIndex)
         ? required(id, name, Types.LongType.get())
         : optional(id, name, Types.DoubleType.get());
   }

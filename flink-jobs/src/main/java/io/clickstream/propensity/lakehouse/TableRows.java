@@ -61,24 +61,15 @@ public final class TableRows {
   /** A training row: keys, the 50 point-in-time features, label and split. */
   public static final class Training implements MapFunction<FeaturedEvent, RowData> {
     private static final long serialVersionUID = 1L;
-    private static final int HEAD = 6;
 
     @Override
     public RowData map(FeaturedEvent f) {
       ClickEvent e = f.event;
-      GenericRowData row = new GenericRowData(HEAD + FeatureRules.MODEL_FEATURE_COUNT + 2);
-      row.setField(0, str(e.eventId));
-      row.setField(1, e.userId);
-      row.setField(2, str(e.userSession));
-      row.setField(3, e.productId);
-      row.setField(4, seconds(e.eventTime));
-      row.setField(5, str(e.eventType.wireName()));
-      double[] v = f.modelVector();
-      for (int i = 0; i < v.length; i++) {
-        row.setField(HEAD + i, feature(v[i], i % FeatureRules.FEATURES_PER_SET));
-      }
-      row.setField(HEAD + v.length, f.label);
-      row.setField(HEAD + v.length + 1, str(FeatureRules.split(e.userId, e.userSession)));
+      GenericRowData row = featureRow(e.eventId, e.userId, e.userSession, e.productId,
+          e.eventTime, e.eventType.wireName(), f.modelVector(), 2);
+      int i = FEATURE_ROW_HEAD + FeatureRules.MODEL_FEATURE_COUNT;
+      row.setField(i++, f.label);
+      row.setField(i, str(FeatureRules.split(e.userId, e.userSession)));
       return row;
     }
   }
@@ -86,22 +77,12 @@ public final class TableRows {
   /** A score row: keys, the 50 scored features, late flag, propensity, action, model, times. */
   public static final class Scores implements MapFunction<io.clickstream.propensity.scoring.Score, RowData> {
     private static final long serialVersionUID = 1L;
-    private static final int HEAD = 6;
 
     @Override
     public RowData map(io.clickstream.propensity.scoring.Score s) {
-      GenericRowData row = new GenericRowData(HEAD + FeatureRules.MODEL_FEATURE_COUNT + 7);
-      row.setField(0, str(s.eventId));
-      row.setField(1, s.userId);
-      row.setField(2, str(s.userSession));
-      row.setField(3, s.productId);
-      row.setField(4, seconds(s.eventTime));
-      row.setField(5, str(s.eventType));
-      double[] v = s.features();
-      for (int i = 0; i < v.length; i++) {
-        row.setField(HEAD + i, feature(v[i], i % FeatureRules.FEATURES_PER_SET));
-      }
-      int i = HEAD + v.length;
+      GenericRowData row = featureRow(s.eventId, s.userId, s.userSession, s.productId,
+          s.eventTime, s.eventType, s.features(), 7);
+      int i = FEATURE_ROW_HEAD + FeatureRules.MODEL_FEATURE_COUNT;
       row.setField(i++, s.late);
       row.setField(i++, s.propensity);
       row.setField(i++, str(s.action));
@@ -143,9 +124,27 @@ public final class TableRows {
     }
   }
 
+  /** Keys, event time and type, then the 50 features: the shared head of training and score rows. */
+  private static final int FEATURE_ROW_HEAD = 6;
+
+  private static GenericRowData featureRow(String eventId, long userId, String userSession,
+      long productId, long eventTime, String eventType, double[] features, int tailFields) {
+    GenericRowData row = new GenericRowData(FEATURE_ROW_HEAD + features.length + tailFields);
+    row.setField(0, str(eventId));
+    row.setField(1, userId);
+    row.setField(2, str(userSession));
+    row.setField(3, productId);
+    row.setField(4, seconds(eventTime));
+    row.setField(5, str(eventType));
+    for (int i = 0; i < features.length; i++) {
+      row.setField(FEATURE_ROW_HEAD + i, feature(features[i], i));
+    }
+    return row;
+  }
+
   /** A count as BIGINT, or a ratio as DOUBLE with NaN (missing) stored as null. */
   static Object feature(double value, int featureIndex) {
-    if (featureIndex < FeatureRules.COUNTS_PER_SET) {
+    if (FeatureRules.isCount(featureIndex)) {
       return (long) value;
     }
     return Double.isNaN(value) ? null : value;

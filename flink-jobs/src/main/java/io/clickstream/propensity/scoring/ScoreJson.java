@@ -33,7 +33,7 @@ public final class ScoreJson implements SerializationSchema<Score> {
       String name = FeatureRules.MODEL_FEATURES.get(i);
       if (Double.isNaN(v[i])) {
         o.putNull(name);
-      } else if (i % FeatureRules.FEATURES_PER_SET < FeatureRules.COUNTS_PER_SET) {
+      } else if (FeatureRules.isCount(i)) {
         o.put(name, (long) v[i]);
       } else {
         o.put(name, v[i]);

@@ -50,7 +50,7 @@ final class LogisticBaseline {
   }
 
   private static boolean isCount(int f) {
-    return f % FeatureRules.FEATURES_PER_SET < FeatureRules.COUNTS_PER_SET;
+    return FeatureRules.isCount(f);
   }
 
   private static double transform(int f, float v) {

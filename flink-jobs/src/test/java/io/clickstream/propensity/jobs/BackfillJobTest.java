@@ -53,8 +53,7 @@ class BackfillJobTest {
         .sessionPolicy(policy).build().addTo(env);
     long start = System.currentTimeMillis();
     JobExecutionResult result = env.execute("backfill-test");
-    Long dups = result.getAccumulatorResult(BackfillJob.DUPLICATES_REMOVED);
-    return BackfillReport.of(lakehouse, dups == null ? 0 : dups, System.currentTimeMillis() - start);
+    return BackfillReport.of(lakehouse, result, System.currentTimeMillis() - start);
   }
 
   static List<Record> rows(Lakehouse lakehouse, LakehouseTable t) throws IOException {
