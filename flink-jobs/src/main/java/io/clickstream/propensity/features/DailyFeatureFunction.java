@@ -2,6 +2,7 @@ package io.clickstream.propensity.features;
 
 import io.clickstream.propensity.events.serde.PipelineSerializers;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -32,6 +33,11 @@ import org.apache.flink.util.OutputTag;
  *
  * <p>An event of a day older than the key's latest snapshot arrived after that snapshot was taken:
  * it is flagged late, gets the current snapshot, and counts from the next snapshot on.
+ *
+ * <p>In BATCH the user stage can carry the user-product set too ({@link #userWithUserProduct}):
+ * a user-product key is a sub-key of its user, whose days the stage already walks in order, so
+ * one sort and one shuffle are saved; each user-product key is counted by the same rule, its
+ * pending days kept in memory while the runtime is on its user.
  */
 public class DailyFeatureFunction<K>
     extends KeyedProcessFunction<K, FeaturedEvent, FeaturedEvent> {
@@ -42,15 +48,26 @@ public class DailyFeatureFunction<K>
   private final FeatureSet set;
   private final boolean emitMetricsAtEnd;
   private final OutputTag<KeyMetrics> metricsTag;
+  /** Built once: Types.POJO runs the type extractor, far too slow to call per key. */
+  private final OutputTag<DailySeed> finalStateTag;
   private final long metricsFlushMillis;
+  /** BATCH user stage only: also compute the user-product set (null = not). */
+  private final OutputTag<KeyMetrics> userProductMetricsTag;
+  private final OutputTag<DailySeed> userProductFinalStateTag;
 
   private transient ValueState<DailyState> state;
   /** Counts of days not yet folded into the snapshot, by epoch day. */
   private transient MapState<Long, int[]> pending;
+  private transient PendingDays ownPending;
   /** Events waiting for the watermark to pass their day's midnight, by epoch day. */
   private transient MapState<Long, List<FeaturedEvent>> waiting;
   private transient Counter lateEvents;
   private transient ValueState<Boolean> metricsDirty;
+  /**
+   * BATCH user stage with user-product: each open user's user-product keys by product id. The
+   * batch runtime has one user open at a time; keying by user keeps it right in any order.
+   */
+  private transient Map<K, Map<Long, SubKey>> userProducts;
 
   /**
    * @param emitMetricsAtEnd true in BATCH mode: one gold metric row per key at the end of input
@@ -66,13 +83,32 @@ public class DailyFeatureFunction<K>
    */
   public DailyFeatureFunction(FeatureSet set, boolean emitMetricsAtEnd,
       OutputTag<KeyMetrics> metricsTag, long metricsFlushMillis) {
+    this(set, emitMetricsAtEnd, metricsTag, metricsFlushMillis, null);
+  }
+
+  /**
+   * The BATCH user stage that also computes the user-product set (features, gold rows on
+   * {@code userProductMetricsTag}, final states on {@code finalStateTag(USER_PRODUCT)}).
+   */
+  public static DailyFeatureFunction<Long> userWithUserProduct(
+      OutputTag<KeyMetrics> userMetricsTag, OutputTag<KeyMetrics> userProductMetricsTag) {
+    return new DailyFeatureFunction<>(FeatureSet.USER, true, userMetricsTag, 0, userProductMetricsTag);
+  }
+
+  private DailyFeatureFunction(FeatureSet set, boolean emitMetricsAtEnd,
+      OutputTag<KeyMetrics> metricsTag, long metricsFlushMillis,
+      OutputTag<KeyMetrics> userProductMetricsTag) {
     if (set.isSession()) {
       throw new IllegalArgumentException(set + " is a session set: use SessionFeatureFunction");
     }
     this.set = set;
     this.emitMetricsAtEnd = emitMetricsAtEnd;
     this.metricsTag = metricsTag;
+    this.finalStateTag = finalStateTag(set);
     this.metricsFlushMillis = metricsFlushMillis;
+    this.userProductMetricsTag = userProductMetricsTag;
+    this.userProductFinalStateTag =
+        userProductMetricsTag == null ? null : finalStateTag(FeatureSet.USER_PRODUCT);
   }
 
   // The streaming state, declared once: the warm start (DailyStateBootstrap) writes the same.
@@ -95,11 +131,15 @@ public class DailyFeatureFunction<K>
   public void open(OpenContext openContext) {
     state = getRuntimeContext().getState(stateDescriptor(set));
     pending = getRuntimeContext().getMapState(pendingDescriptor(set));
+    ownPending = PendingDays.of(pending);
     waiting = getRuntimeContext().getMapState(new MapStateDescriptor<>(
         set.prefix() + "-waiting", Types.LONG, new ListTypeInfo<>(PipelineSerializers.FEATURED_EVENT)));
     lateEvents = getRuntimeContext().getMetricGroup().counter(set.prefix() + "LateEvents");
     metricsDirty = getRuntimeContext().getState(
         new ValueStateDescriptor<>(set.prefix() + "-metrics-dirty", Types.BOOLEAN));
+    if (userProductMetricsTag != null) {
+      userProducts = new HashMap<>();
+    }
   }
 
   @Override
@@ -109,10 +149,12 @@ public class DailyFeatureFunction<K>
     long midnight = day * MILLIS_PER_DAY;
     if (ctx.timerService().currentWatermark() >= midnight) {
       DailyState s = current();
-      emit(s, day, value, ctx, out);
+      count(set, s, ownPending, day, value);
+      out.collect(value);
       state.update(s);
       if (!emitMetricsAtEnd) {
-        GoldRows.emitOrDefer(ctx, metricsFlushMillis, metricsDirty, () -> ctx.output(metricsTag, metrics(s)));
+        GoldRows.emitOrDefer(ctx, metricsFlushMillis, metricsDirty,
+            () -> ctx.output(metricsTag, metrics(set, s, ownPending)));
       }
     } else {
       List<FeaturedEvent> days = waiting.get(day);
@@ -134,17 +176,26 @@ public class DailyFeatureFunction<K>
     if (ctx.timeDomain() == TimeDomain.PROCESSING_TIME) {
       DailyState flushed = state.value();
       if (Boolean.TRUE.equals(metricsDirty.value()) && flushed != null) {
-        ctx.output(metricsTag, metrics(flushed));
+        ctx.output(metricsTag, metrics(set, flushed, ownPending));
       }
       metricsDirty.clear();
       return;
     }
     DailyState s = current();
     if (timestamp == END_OF_INPUT) {
-      ctx.output(metricsTag, metrics(s));
-      ctx.output(finalStateTag(set), seed(String.valueOf(ctx.getCurrentKey()), s));
+      ctx.output(metricsTag, metrics(set, s, ownPending));
+      ctx.output(finalStateTag, seed(String.valueOf(ctx.getCurrentKey()), s, ownPending));
       state.clear();
       pending.clear();
+      Map<Long, SubKey> products =
+          userProducts == null ? null : userProducts.remove(ctx.getCurrentKey());
+      if (products != null) {
+        for (SubKey up : products.values()) {
+          ctx.output(userProductMetricsTag, metrics(FeatureSet.USER_PRODUCT, up.state, up.pending));
+          ctx.output(userProductFinalStateTag, seed(
+              SetKey.userProductKey(up.state.userId, up.state.productId), up.state, up.pending));
+        }
+      }
       return;
     }
     long day = Math.floorDiv(timestamp, MILLIS_PER_DAY);
@@ -153,41 +204,52 @@ public class DailyFeatureFunction<K>
       return;
     }
     waiting.remove(day);
+    Map<Long, SubKey> products = userProducts == null ? null
+        : userProducts.computeIfAbsent(ctx.getCurrentKey(), u -> new HashMap<>());
     for (FeaturedEvent e : events) {
-      emit(s, day, e, ctx, out);
+      count(set, s, ownPending, day, e);
+      if (products != null) {
+        SubKey up = products.computeIfAbsent(e.event.productId, p -> new SubKey());
+        count(FeatureSet.USER_PRODUCT, up.state, up.pending, day, e);
+      }
+      out.collect(e);
     }
     state.update(s);
     if (!emitMetricsAtEnd) {
-      GoldRows.emitOrDefer(ctx, metricsFlushMillis, metricsDirty, () -> ctx.output(metricsTag, metrics(s)));
+      GoldRows.emitOrDefer(ctx, metricsFlushMillis, metricsDirty,
+            () -> ctx.output(metricsTag, metrics(set, s, ownPending)));
     }
   }
 
-  /** Scores {@code e} of {@code day} against the snapshot as of that day's midnight, then counts it. */
-  private void emit(DailyState s, long day, FeaturedEvent e, Context ctx, Collector<FeaturedEvent> out)
+  /**
+   * The rule: {@code e} of {@code day} gets the key's snapshot as of that day's midnight (set
+   * {@code s}'s four counts), then counts towards the snapshots of later days.
+   */
+  private void count(FeatureSet s, DailyState st, PendingDays pendingDays, long day, FeaturedEvent e)
       throws Exception {
-    if (day < s.snapshotDay) {
+    if (day < st.snapshotDay) {
       // its day's snapshot was taken already: late, it counts from the next snapshot on
       e.late = true;
       lateEvents.inc();
     } else {
-      foldDaysBefore(s, day);
+      foldDaysBefore(st, pendingDays, day);
     }
-    e.setCounts(set, s.base);
-    int[] dayCounts = pending.get(day);
+    e.setCounts(s, st.base);
+    int[] dayCounts = pendingDays.get(day);
     if (dayCounts == null) {
       dayCounts = new int[FeatureRules.COUNTS_PER_SET];
     }
     FeatureRules.count(dayCounts, 0, e.event.eventType);
-    pending.put(day, dayCounts);
-    s.newestEventTime = Math.max(s.newestEventTime, e.event.eventTime);
-    s.userId = e.event.userId;
-    s.productId = e.event.productId;
-    out.collect(e);
+    pendingDays.put(day, dayCounts);
+    st.newestEventTime = Math.max(st.newestEventTime, e.event.eventTime);
+    st.userId = e.event.userId;
+    st.productId = e.event.productId;
   }
 
   /** Moves the pending counts of every day before {@code day} into the snapshot. */
-  private void foldDaysBefore(DailyState s, long day) throws Exception {
-    Iterator<Map.Entry<Long, int[]>> it = pending.iterator();
+  private static void foldDaysBefore(DailyState s, PendingDays pendingDays, long day)
+      throws Exception {
+    Iterator<Map.Entry<Long, int[]>> it = pendingDays.iterator();
     while (it.hasNext()) {
       Map.Entry<Long, int[]> entry = it.next();
       if (entry.getKey() < day) {
@@ -201,9 +263,12 @@ public class DailyFeatureFunction<K>
     s.snapshotDay = day;
   }
 
-  private KeyMetrics metrics(DailyState s) throws Exception {
+  private static KeyMetrics metrics(FeatureSet set, DailyState s, PendingDays pendingDays)
+      throws Exception {
     int[] total = s.base.clone();
-    for (int[] c : pending.values()) {
+    Iterator<Map.Entry<Long, int[]>> it = pendingDays.iterator();
+    while (it.hasNext()) {
+      int[] c = it.next().getValue();
       for (int i = 0; i < c.length; i++) {
         total[i] += c[i];
       }
@@ -211,10 +276,12 @@ public class DailyFeatureFunction<K>
     return KeyMetrics.of(set, s.userId, null, s.productId, total, s.newestEventTime);
   }
 
-  private DailySeed seed(String key, DailyState s) throws Exception {
+  private static DailySeed seed(String key, DailyState s, PendingDays pendingDays) throws Exception {
     List<Long> days = new ArrayList<>();
     List<int[]> counts = new ArrayList<>();
-    for (Map.Entry<Long, int[]> e : pending.entries()) {
+    Iterator<Map.Entry<Long, int[]>> it = pendingDays.iterator();
+    while (it.hasNext()) {
+      Map.Entry<Long, int[]> e = it.next();
       days.add(e.getKey());
       counts.add(e.getValue());
     }
@@ -228,6 +295,63 @@ public class DailyFeatureFunction<K>
           FeatureRules.COUNTS_PER_SET);
     }
     return seed;
+  }
+
+  /**
+   * A key's per-day counts not folded into its snapshot yet: the stage's keyed MapState, or a plain
+   * map for the user-product sub-keys of the BATCH user stage.
+   */
+  private interface PendingDays {
+    int[] get(long day) throws Exception;
+
+    void put(long day, int[] counts) throws Exception;
+
+    /** All entries; supports remove. */
+    Iterator<Map.Entry<Long, int[]>> iterator() throws Exception;
+
+    static PendingDays of(MapState<Long, int[]> m) {
+      return new PendingDays() {
+        @Override
+        public int[] get(long day) throws Exception {
+          return m.get(day);
+        }
+
+        @Override
+        public void put(long day, int[] counts) throws Exception {
+          m.put(day, counts);
+        }
+
+        @Override
+        public Iterator<Map.Entry<Long, int[]>> iterator() throws Exception {
+          return m.iterator();
+        }
+      };
+    }
+
+    static PendingDays of(Map<Long, int[]> m) {
+      return new PendingDays() {
+        @Override
+        public int[] get(long day) {
+          return m.get(day);
+        }
+
+        @Override
+        public void put(long day, int[] counts) {
+          m.put(day, counts);
+        }
+
+        @Override
+        public Iterator<Map.Entry<Long, int[]>> iterator() {
+          return m.entrySet().iterator();
+        }
+      };
+    }
+  }
+
+  /** A user-product key of the BATCH user stage, kept while the runtime is on its user. */
+  private static final class SubKey {
+    final DailyState state = new DailyState();
+    final PendingDays pending = PendingDays.of(new HashMap<Long, int[]>());
   }
 
   private DailyState current() throws Exception {

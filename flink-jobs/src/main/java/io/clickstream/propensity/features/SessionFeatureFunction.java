@@ -5,7 +5,9 @@ import io.clickstream.propensity.events.ClickEvent;
 import io.clickstream.propensity.events.EventType;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
@@ -36,7 +38,10 @@ import org.apache.flink.util.OutputTag;
  * </ul>
  *
  * <p>The cart stage also removes exact duplicates (same event_id), which always share a cart, and
- * the cart-product stage in canonical mode also sets the training label.
+ * the cart-product stage in canonical mode also sets the training label. In BATCH the cart stage
+ * can carry the cart-product set too ({@link #cartWithCartProduct}): a cart-product key is a
+ * sub-key of its cart, so the cart's one sort serves both sets and a shuffle is saved; each
+ * cart-product key is replayed through the same code as in its own stage.
  */
 public class SessionFeatureFunction
     extends KeyedProcessFunction<String, FeaturedEvent, FeaturedEvent> {
@@ -54,6 +59,9 @@ public class SessionFeatureFunction
   private final OutputTag<KeyMetrics> metricsTag;
   private final OutputTag<SessionSeed> finalStateTag;
   private final long metricsFlushMillis;
+  /** Canonical mode, cart stage only: also compute the cart-product set (null = not). */
+  private final OutputTag<KeyMetrics> cartProductMetricsTag;
+  private final OutputTag<SessionSeed> cartProductFinalStateTag;
 
   private transient ValueState<SessionState> state;
   private transient ListState<FeaturedEvent> buffer;
@@ -79,6 +87,22 @@ public class SessionFeatureFunction
    */
   public SessionFeatureFunction(FeatureSet set, SessionPolicy policy, boolean canonicalOrder,
       OutputTag<KeyMetrics> metricsTag, long metricsFlushMillis) {
+    this(set, policy, canonicalOrder, metricsTag, metricsFlushMillis, null);
+  }
+
+  /**
+   * The BATCH cart stage that also computes the cart-product set (features, label, gold rows on
+   * {@code cartProductMetricsTag}, final states on {@code finalStateTag(CART_PRODUCT)}).
+   */
+  public static SessionFeatureFunction cartWithCartProduct(SessionPolicy policy,
+      OutputTag<KeyMetrics> cartMetricsTag, OutputTag<KeyMetrics> cartProductMetricsTag) {
+    return new SessionFeatureFunction(
+        FeatureSet.CART, policy, true, cartMetricsTag, 0, cartProductMetricsTag);
+  }
+
+  private SessionFeatureFunction(FeatureSet set, SessionPolicy policy, boolean canonicalOrder,
+      OutputTag<KeyMetrics> metricsTag, long metricsFlushMillis,
+      OutputTag<KeyMetrics> cartProductMetricsTag) {
     if (!set.isSession()) {
       throw new IllegalArgumentException(set + " is a daily set: use DailyFeatureFunction");
     }
@@ -88,6 +112,9 @@ public class SessionFeatureFunction
     this.metricsTag = metricsTag;
     this.finalStateTag = finalStateTag(set);
     this.metricsFlushMillis = metricsFlushMillis;
+    this.cartProductMetricsTag = cartProductMetricsTag;
+    this.cartProductFinalStateTag =
+        cartProductMetricsTag == null ? null : finalStateTag(FeatureSet.CART_PRODUCT);
   }
 
   // The streaming state, declared once: the warm start (SessionStateBootstrap) writes the same.
@@ -191,6 +218,7 @@ public class SessionFeatureFunction
       events.add(e);
     }
     buffer.clear();
+    state.clear();
     events.sort((a, b) -> ClickEvent.compareCanonical(a.event, b.event));
 
     if (deduplicates()) {
@@ -206,7 +234,34 @@ public class SessionFeatureFunction
       }
       events = distinct;
     }
-    if (set == FeatureSet.CART_PRODUCT) {
+    if (events.isEmpty()) {
+      return;
+    }
+    if (cartProductMetricsTag != null) {
+      // each product's events, in the cart's canonical order, are exactly its cart-product key's
+      Map<Long, List<FeaturedEvent>> byProduct = new LinkedHashMap<>();
+      for (FeaturedEvent e : events) {
+        byProduct.computeIfAbsent(e.event.productId, k -> new ArrayList<>()).add(e);
+      }
+      for (List<FeaturedEvent> product : byProduct.values()) {
+        replay(FeatureSet.CART_PRODUCT, product,
+            SetKey.of(FeatureSet.CART_PRODUCT, product.get(0).event), ctx,
+            cartProductMetricsTag, cartProductFinalStateTag);
+      }
+    }
+    replay(set, events, ctx.getCurrentKey(), ctx, metricsTag, finalStateTag);
+    for (FeaturedEvent e : events) {
+      out.collect(e);
+    }
+  }
+
+  /**
+   * Canonical mode: counts one key's events of {@code s} in canonical order (and the label for
+   * cart-product), then emits the key's gold row and final state.
+   */
+  private void replay(FeatureSet s, List<FeaturedEvent> events, String key, OnTimerContext ctx,
+      OutputTag<KeyMetrics> metricsOut, OutputTag<SessionSeed> finalStateOut) {
+    if (s == FeatureSet.CART_PRODUCT) {
       // label: a purchase of the same cart-product comes later in canonical order
       boolean purchaseLater = false;
       for (int i = events.size() - 1; i >= 0; i--) {
@@ -214,22 +269,19 @@ public class SessionFeatureFunction
         purchaseLater |= events.get(i).event.eventType == EventType.PURCHASE;
       }
     }
-    SessionState s = new SessionState();
+    SessionState st = new SessionState();
     for (FeaturedEvent e : events) {
-      count(s, e, out);
+      apply(s, st, e);
     }
-    if (!events.isEmpty()) {
-      ctx.output(metricsTag,
-          KeyMetrics.of(set, events.get(events.size() - 1).event, s.counts, s.newestEventTime));
-      SessionSeed seed = new SessionSeed();
-      seed.key = ctx.getCurrentKey();
-      seed.state = s;
-      if (deduplicates()) {
-        seed.seenIds = events.stream().map(e -> e.event.eventId).toArray(String[]::new);
-      }
-      ctx.output(finalStateTag, seed);
+    ctx.output(metricsOut,
+        KeyMetrics.of(s, events.get(events.size() - 1).event, st.counts, st.newestEventTime));
+    SessionSeed seed = new SessionSeed();
+    seed.key = key;
+    seed.state = st;
+    if (s == FeatureSet.CART) {
+      seed.seenIds = events.stream().map(e -> e.event.eventId).toArray(String[]::new);
     }
-    state.clear();
+    ctx.output(finalStateOut, seed);
   }
 
   /** Emits the key's gold row if it changed since the last one. */
@@ -246,13 +298,17 @@ public class SessionFeatureFunction
   }
 
   private void count(SessionState s, FeaturedEvent e, Collector<FeaturedEvent> out) {
-    boolean late = s.apply(e.event, policy);
-    if (late) {
+    apply(set, s, e);
+    out.collect(e);
+  }
+
+  /** Counts {@code e} into the key's state and copies the set's counts into {@code e}. */
+  private void apply(FeatureSet s, SessionState st, FeaturedEvent e) {
+    if (st.apply(e.event, policy)) {
       lateEvents.inc();
       e.late = true;
     }
-    e.setCounts(set, s.counts);
-    out.collect(e);
+    e.setCounts(s, st.counts);
   }
 
   private SessionState current() throws Exception {

@@ -54,6 +54,11 @@ public final class SetKey implements KeySelector<FeaturedEvent, String> {
     }
   }
 
+  /** The key of a user-product. */
+  public static String userProductKey(long userId, long productId) {
+    return userId + String.valueOf(SEP) + productId;
+  }
+
   public static String of(FeatureSet set, ClickEvent e) {
     switch (set) {
       case CART:
@@ -65,7 +70,7 @@ public final class SetKey implements KeySelector<FeaturedEvent, String> {
       case PRODUCT:
         return Long.toString(e.productId);
       case USER_PRODUCT:
-        return e.userId + String.valueOf(SEP) + e.productId;
+        return userProductKey(e.userId, e.productId);
       default:
         throw new IllegalArgumentException("unknown feature set " + set);
     }

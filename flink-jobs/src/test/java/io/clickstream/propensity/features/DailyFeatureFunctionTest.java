@@ -248,4 +248,69 @@ class DailyFeatureFunctionTest {
     assertThatThrownBy(() -> new DailyFeatureFunction(FeatureSet.CART, true, TestEvents.METRICS))
         .isInstanceOf(IllegalArgumentException.class);
   }
+
+  @Test
+  void batchUserStageWithUserProductEqualsTheSeparateStages() throws Exception {
+    Random rnd = new Random(23);
+    List<ClickEvent> in = new ArrayList<>();
+    for (int i = 0; i < 400; i++) {
+      long time = D0 + rnd.nextInt(12) * DAY + rnd.nextInt(3) * (DAY / 2) - (rnd.nextInt(5) == 0 ? 1 : 0);
+      in.add(ev(time, EventType.values()[rnd.nextInt(4)], 1 + rnd.nextInt(3), "s" + rnd.nextInt(2),
+          1 + rnd.nextInt(4), rnd.nextInt(2), i + 2));
+    }
+    Collections.shuffle(in, rnd);
+    var userProductRows = new org.apache.flink.util.OutputTag<KeyMetrics>(
+        "up-metrics", org.apache.flink.api.common.typeinfo.Types.POJO(KeyMetrics.class));
+    List<FeaturedEvent> merged;
+    List<KeyMetrics> mergedRows;
+    List<KeyMetrics> mergedUserRows;
+    List<DailySeed> mergedSeeds;
+    try (var h = new org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness<>(
+        new org.apache.flink.streaming.api.operators.KeyedProcessOperator<>(
+            DailyFeatureFunction.userWithUserProduct(TestEvents.METRICS, userProductRows)),
+        new SetKey.Id(FeatureSet.USER), org.apache.flink.api.common.typeinfo.Types.LONG)) {
+      h.open();
+      for (ClickEvent e : in) {
+        h.processElement(FeaturedEvent.of(e), e.eventTime * 1000L);
+      }
+      h.processWatermark(new Watermark(Long.MAX_VALUE));
+      merged = h.extractOutputValues();
+      mergedRows = values(h.getSideOutput(userProductRows));
+      mergedUserRows = values(h.getSideOutput(TestEvents.METRICS));
+      mergedSeeds = values(h.getSideOutput(DailyFeatureFunction.finalStateTag(FeatureSet.USER_PRODUCT)));
+    }
+    List<FeaturedEvent> separate;
+    List<KeyMetrics> separateRows;
+    List<DailySeed> separateSeeds;
+    try (var h = TestEvents.daily(FeatureSet.USER_PRODUCT, true)) {
+      feed(h, in);
+      h.processWatermark(new Watermark(Long.MAX_VALUE));
+      separate = h.extractOutputValues();
+      separateRows = TestEvents.metrics(h);
+      separateSeeds = values(h.getSideOutput(DailyFeatureFunction.finalStateTag(FeatureSet.USER_PRODUCT)));
+    }
+    Map<String, FeaturedEvent> users = byPosition(runBatch(FeatureSet.USER, in));
+    Map<String, FeaturedEvent> userProducts = byPosition(separate);
+    assertThat(merged).hasSameSizeAs(in);
+    for (FeaturedEvent f : merged) {
+      String p = pos(f.event);
+      assertThat(countsOf(f, FeatureSet.USER_PRODUCT)).as("user_product " + p)
+          .containsExactly(countsOf(userProducts.get(p), FeatureSet.USER_PRODUCT));
+      assertThat(countsOf(f, FeatureSet.USER)).as("user " + p)
+          .containsExactly(countsOf(users.get(p), FeatureSet.USER));
+    }
+    assertThat(merged).anySatisfy(f -> assertThat(countsOf(f, FeatureSet.USER_PRODUCT)[0]).isPositive());
+    assertThat(mergedRows).hasSize(12).usingRecursiveFieldByFieldElementComparator()
+        .containsExactlyInAnyOrderElementsOf(separateRows);
+    assertThat(mergedUserRows).hasSize(3);
+    assertThat(mergedSeeds).usingRecursiveFieldByFieldElementComparator()
+        .containsExactlyInAnyOrderElementsOf(separateSeeds);
+  }
+
+  private static <T> List<T> values(
+      java.util.Collection<org.apache.flink.streaming.runtime.streamrecord.StreamRecord<T>> records) {
+    return records == null ? List.of()
+        : records.stream().map(org.apache.flink.streaming.runtime.streamrecord.StreamRecord::getValue)
+            .collect(java.util.stream.Collectors.toList());
+  }
 }

@@ -309,6 +309,80 @@ class SessionFeatureFunctionTest {
   }
 
   @Test
+  void batchCartStageWithCartProductEqualsTheSeparateStages() throws Exception {
+    // many carts, products, ties, duplicates, purchases and a 40-day gap (expiry restart)
+    Random rnd = new Random(11);
+    List<ClickEvent> in = new ArrayList<>();
+    long offset = 2;
+    for (int i = 0; i < 300; i++) {
+      long time = T0 + rnd.nextInt(8) * HOUR + rnd.nextInt(3) + (rnd.nextInt(10) == 0 ? 40 * DAY : 0);
+      ClickEvent e = ev(time, EventType.values()[rnd.nextInt(4)], 1 + rnd.nextInt(2),
+          "s" + rnd.nextInt(3), 1 + rnd.nextInt(4), rnd.nextInt(2), offset++);
+      in.add(e);
+      if (rnd.nextInt(15) == 0) {
+        in.add(copyAt(e, 1, offset++));
+      }
+    }
+    Collections.shuffle(in, rnd);
+
+    List<FeaturedEvent> merged;
+    List<KeyMetrics> mergedCartProductRows;
+    List<SessionSeed> mergedCartProductSeeds;
+    var cartProductRows = new org.apache.flink.util.OutputTag<KeyMetrics>(
+        "cp-metrics", org.apache.flink.api.common.typeinfo.Types.POJO(KeyMetrics.class));
+    try (var h = new KeyedOneInputStreamOperatorTestHarness<>(
+        new org.apache.flink.streaming.api.operators.KeyedProcessOperator<>(
+            SessionFeatureFunction.cartWithCartProduct(P, TestEvents.METRICS, cartProductRows)),
+        new SetKey(FeatureSet.CART), org.apache.flink.api.common.typeinfo.Types.STRING)) {
+      h.open();
+      feed(h, in);
+      h.processWatermark(new Watermark(Long.MAX_VALUE));
+      merged = h.extractOutputValues();
+      mergedCartProductRows = values(h.getSideOutput(cartProductRows));
+      mergedCartProductSeeds =
+          values(h.getSideOutput(SessionFeatureFunction.finalStateTag(FeatureSet.CART_PRODUCT)));
+    }
+    // the separate stages: cart (deduplicates), then cart_product over the cart's output
+    List<FeaturedEvent> cartOut = run(FeatureSet.CART, P, true, in);
+    List<FeaturedEvent> separate;
+    List<KeyMetrics> separateRows;
+    List<SessionSeed> separateSeeds;
+    try (var h = TestEvents.session(FeatureSet.CART_PRODUCT, P, true)) {
+      for (FeaturedEvent f : cartOut) {
+        h.processElement(new org.apache.flink.streaming.runtime.streamrecord.StreamRecord<>(
+            f, f.event.eventTime * 1000L));
+      }
+      h.processWatermark(new Watermark(Long.MAX_VALUE));
+      separate = h.extractOutputValues();
+      separateRows = TestEvents.metrics(h);
+      separateSeeds =
+          values(h.getSideOutput(SessionFeatureFunction.finalStateTag(FeatureSet.CART_PRODUCT)));
+    }
+
+    assertThat(merged).hasSameSizeAs(separate).hasSizeLessThan(in.size()); // duplicates removed
+    Map<String, FeaturedEvent> byPos = new HashMap<>();
+    separate.forEach(f -> byPos.put(pos(f.event), f));
+    for (FeaturedEvent f : merged) {
+      FeaturedEvent expected = byPos.get(pos(f.event));
+      assertThat(expected).as("event " + pos(f.event)).isNotNull();
+      assertThat(f.counts).as("all counts of " + pos(f.event)).containsExactly(expected.counts);
+      assertThat(f.label).as("label of " + pos(f.event)).isEqualTo(expected.label);
+    }
+    assertThat(mergedCartProductRows).usingRecursiveFieldByFieldElementComparator()
+        .containsExactlyInAnyOrderElementsOf(separateRows);
+    assertThat(mergedCartProductSeeds).usingRecursiveFieldByFieldElementComparator()
+        .containsExactlyInAnyOrderElementsOf(separateSeeds);
+    assertThat(merged.stream().filter(f -> f.label == 1)).as("some positive labels").isNotEmpty();
+  }
+
+  private static <T> List<T> values(
+      java.util.Collection<org.apache.flink.streaming.runtime.streamrecord.StreamRecord<T>> records) {
+    return records == null ? List.of()
+        : records.stream().map(org.apache.flink.streaming.runtime.streamrecord.StreamRecord::getValue)
+            .collect(Collectors.toList());
+  }
+
+  @Test
   void streamingLeavesTheLabelUnknown() throws Exception {
     List<FeaturedEvent> out = run(FeatureSet.CART_PRODUCT, P, false,
         List.of(ev(T0, VIEW, 1, "s", 10, 2), ev(T0 + 1, PURCHASE, 1, "s", 10, 3)));

@@ -34,36 +34,36 @@ public final class PipelineSerializers {
   private static final FeatureSet[] SETS = FeatureSet.values();
 
   static void writeEvent(ClickEvent e, DataOutputView out) throws IOException {
-    RecordSerializer.writeString(e.eventId, out);
-    out.writeLong(e.eventTime);
+    RecordSerializer.writeEventId(e.eventId, out);
+    RecordSerializer.writeVarLong(e.eventTime, out);
     out.writeByte(e.eventType.ordinal());
-    out.writeLong(e.productId);
-    RecordSerializer.writeNullableLong(e.categoryId, out);
+    RecordSerializer.writeVarLong(e.productId, out);
+    RecordSerializer.writeNullableVarLong(e.categoryId, out);
     RecordSerializer.writeString(e.categoryCode, out);
     RecordSerializer.writeString(e.brand, out);
     RecordSerializer.writeDecimal(e.price, out);
-    out.writeLong(e.userId);
+    RecordSerializer.writeVarLong(e.userId, out);
     RecordSerializer.writeString(e.userSession, out);
-    out.writeInt(e.sourceOrder);
-    out.writeLong(e.sourceOffset);
-    out.writeLong(e.ingestedAt);
+    RecordSerializer.writeVarLong(e.sourceOrder, out);
+    RecordSerializer.writeVarLong(e.sourceOffset, out);
+    RecordSerializer.writeVarLong(e.ingestedAt, out);
   }
 
   static ClickEvent readEvent(DataInputView in) throws IOException {
     ClickEvent e = new ClickEvent();
-    e.eventId = RecordSerializer.readString(in);
-    e.eventTime = in.readLong();
+    e.eventId = RecordSerializer.readEventId(in);
+    e.eventTime = RecordSerializer.readVarLong(in);
     e.eventType = TYPES[in.readByte()];
-    e.productId = in.readLong();
-    e.categoryId = RecordSerializer.readNullableLong(in);
+    e.productId = RecordSerializer.readVarLong(in);
+    e.categoryId = RecordSerializer.readNullableVarLong(in);
     e.categoryCode = RecordSerializer.readString(in);
     e.brand = RecordSerializer.readString(in);
     e.price = RecordSerializer.readDecimal(in);
-    e.userId = in.readLong();
+    e.userId = RecordSerializer.readVarLong(in);
     e.userSession = RecordSerializer.readString(in);
-    e.sourceOrder = in.readInt();
-    e.sourceOffset = in.readLong();
-    e.ingestedAt = in.readLong();
+    e.sourceOrder = (int) RecordSerializer.readVarLong(in);
+    e.sourceOffset = RecordSerializer.readVarLong(in);
+    e.ingestedAt = RecordSerializer.readVarLong(in);
     return e;
   }
 
@@ -153,10 +153,10 @@ public final class PipelineSerializers {
     @Override
     public void serialize(IngestedRecord r, DataOutputView out) throws IOException {
       writeString(r.source, out);
-      out.writeInt(r.sourceOrder);
-      out.writeLong(r.sourceOffset);
+      writeVarLong(r.sourceOrder, out);
+      writeVarLong(r.sourceOffset, out);
       writeString(r.raw, out);
-      out.writeLong(r.ingestedAt);
+      writeVarLong(r.ingestedAt, out);
       out.writeBoolean(r.event != null);
       if (r.event != null) {
         writeEvent(r.event, out);
@@ -169,10 +169,10 @@ public final class PipelineSerializers {
     public IngestedRecord deserialize(DataInputView in) throws IOException {
       IngestedRecord r = new IngestedRecord();
       r.source = readString(in);
-      r.sourceOrder = in.readInt();
-      r.sourceOffset = in.readLong();
+      r.sourceOrder = (int) readVarLong(in);
+      r.sourceOffset = readVarLong(in);
       r.raw = readString(in);
-      r.ingestedAt = in.readLong();
+      r.ingestedAt = readVarLong(in);
       r.event = in.readBoolean() ? readEvent(in) : null;
       r.reason = readString(in);
       r.detail = readString(in);
@@ -270,22 +270,22 @@ public final class PipelineSerializers {
     @Override
     public void serialize(KeyMetrics m, DataOutputView out) throws IOException {
       out.writeByte(m.set.ordinal());
-      out.writeLong(m.userId);
+      writeVarLong(m.userId, out);
       writeString(m.userSession, out);
-      out.writeLong(m.productId);
+      writeVarLong(m.productId, out);
       writeInts(m.counts, out);
-      out.writeLong(m.lastEventTime);
+      writeVarLong(m.lastEventTime, out);
     }
 
     @Override
     public KeyMetrics deserialize(DataInputView in) throws IOException {
       KeyMetrics m = new KeyMetrics();
       m.set = SETS[in.readByte()];
-      m.userId = in.readLong();
+      m.userId = readVarLong(in);
       m.userSession = readString(in);
-      m.productId = in.readLong();
+      m.productId = readVarLong(in);
       m.counts = readInts(in);
-      m.lastEventTime = in.readLong();
+      m.lastEventTime = readVarLong(in);
       return m;
     }
 

@@ -49,23 +49,12 @@ abstract class RecordSerializer<T> extends TypeSerializerSingleton<T> {
     return StringValue.readString(in);
   }
 
-  static void writeNullableLong(Long v, DataOutputView out) throws IOException {
-    out.writeBoolean(v != null);
-    if (v != null) {
-      out.writeLong(v);
-    }
-  }
-
-  static Long readNullableLong(DataInputView in) throws IOException {
-    return in.readBoolean() ? in.readLong() : null;
-  }
-
   static void writeDecimal(BigDecimal d, DataOutputView out) throws IOException {
     out.writeBoolean(d != null);
     if (d != null) {
       byte[] unscaled = d.unscaledValue().toByteArray();
-      out.writeInt(d.scale());
-      out.writeByte(unscaled.length);
+      writeVarLong(d.scale(), out);
+      writeVarLong(unscaled.length, out);
       out.write(unscaled);
     }
   }
@@ -74,24 +63,114 @@ abstract class RecordSerializer<T> extends TypeSerializerSingleton<T> {
     if (!in.readBoolean()) {
       return null;
     }
-    int scale = in.readInt();
-    byte[] unscaled = new byte[in.readUnsignedByte()];
+    int scale = (int) readVarLong(in);
+    byte[] unscaled = new byte[(int) readVarLong(in)];
     in.readFully(unscaled);
     return new BigDecimal(new BigInteger(unscaled), scale);
   }
 
+  /** Variable-length (LEB128, zig-zag) long: ids, times and offsets mostly take 4-6 bytes, not 8. */
+  static void writeVarLong(long v, DataOutputView out) throws IOException {
+    long z = (v << 1) ^ (v >> 63);
+    while ((z & ~0x7FL) != 0) {
+      out.writeByte((int) ((z & 0x7F) | 0x80));
+      z >>>= 7;
+    }
+    out.writeByte((int) z);
+  }
+
+  static long readVarLong(DataInputView in) throws IOException {
+    long z = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      byte b = in.readByte();
+      z |= (long) (b & 0x7F) << shift;
+      if (b >= 0) {
+        return (z >>> 1) ^ -(z & 1);
+      }
+    }
+    throw new IOException("malformed variable-length long (more than 10 bytes)");
+  }
+
+  static void writeNullableVarLong(Long v, DataOutputView out) throws IOException {
+    out.writeBoolean(v != null);
+    if (v != null) {
+      writeVarLong(v, out);
+    }
+  }
+
+  static Long readNullableVarLong(DataInputView in) throws IOException {
+    return in.readBoolean() ? readVarLong(in) : null;
+  }
+
+  /** Counts are small: one byte each in most records (a FeaturedEvent carries 20). */
   static void writeInts(int[] v, DataOutputView out) throws IOException {
-    out.writeInt(v.length);
+    writeVarLong(v.length, out);
     for (int x : v) {
-      out.writeInt(x);
+      writeVarLong(x, out);
     }
   }
 
   static int[] readInts(DataInputView in) throws IOException {
-    int[] v = new int[in.readInt()];
+    int[] v = new int[(int) readVarLong(in)];
     for (int i = 0; i < v.length; i++) {
-      v[i] = in.readInt();
+      v[i] = (int) readVarLong(in);
     }
     return v;
+  }
+
+  private static final int ID_NULL = 0;
+  private static final int ID_HEX128 = 1;
+  private static final int ID_TEXT = 2;
+  private static final char[] HEX = "0123456789abcdef".toCharArray();
+
+  /**
+   * An event id: the 32 lower-case hex characters EventIds makes travel as their 16 bytes; any
+   * other text is written as is.
+   */
+  static void writeEventId(String id, DataOutputView out) throws IOException {
+    if (id == null) {
+      out.writeByte(ID_NULL);
+    } else if (isHex128(id)) {
+      out.writeByte(ID_HEX128);
+      for (int i = 0; i < 32; i += 2) {
+        out.writeByte((Character.digit(id.charAt(i), 16) << 4) | Character.digit(id.charAt(i + 1), 16));
+      }
+    } else {
+      out.writeByte(ID_TEXT);
+      writeString(id, out);
+    }
+  }
+
+  static String readEventId(DataInputView in) throws IOException {
+    int tag = in.readByte();
+    switch (tag) {
+      case ID_NULL:
+        return null;
+      case ID_HEX128:
+        char[] c = new char[32];
+        for (int i = 0; i < 16; i++) {
+          int b = in.readByte();
+          c[2 * i] = HEX[(b >> 4) & 0xF];
+          c[2 * i + 1] = HEX[b & 0xF];
+        }
+        return new String(c);
+      case ID_TEXT:
+        return readString(in);
+      default:
+        throw new IOException("unknown event id tag " + tag);
+    }
+  }
+
+  private static boolean isHex128(String id) {
+    if (id.length() != 32) {
+      return false;
+    }
+    for (int i = 0; i < 32; i++) {
+      char ch = id.charAt(i);
+      if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'))) {
+        return false;
+      }
+    }
+    return true;
   }
 }

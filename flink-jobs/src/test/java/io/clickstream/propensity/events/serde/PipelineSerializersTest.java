@@ -1,0 +1,135 @@
+package io.clickstream.propensity.events.serde;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.clickstream.propensity.events.ClickEvent;
+import io.clickstream.propensity.events.EventIds;
+import io.clickstream.propensity.events.EventType;
+import io.clickstream.propensity.events.IngestedRecord;
+import io.clickstream.propensity.features.FeatureSet;
+import io.clickstream.propensity.features.FeaturedEvent;
+import io.clickstream.propensity.features.KeyMetrics;
+import java.io.IOException;
+import java.math.BigDecimal;
+import org.apache.flink.api.common.typeutils.TypeSerializer;
+import org.apache.flink.core.memory.DataInputDeserializer;
+import org.apache.flink.core.memory.DataOutputSerializer;
+import org.junit.jupiter.api.Test;
+
+/** Every field survives the compact layout, including nulls and extreme values. */
+class PipelineSerializersTest {
+
+  private static <T> T roundTrip(TypeSerializer<T> serializer, T value) throws IOException {
+    DataOutputSerializer out = new DataOutputSerializer(64);
+    serializer.serialize(value, out);
+    DataInputDeserializer in = new DataInputDeserializer(out.getCopyOfBuffer());
+    T back = serializer.deserialize(in);
+    assertThat(in.available()).as("bytes left after reading").isZero();
+    // the byte-level copy (used by Flink's sorter) must agree too
+    DataOutputSerializer copied = new DataOutputSerializer(64);
+    serializer.copy(new DataInputDeserializer(out.getCopyOfBuffer()), copied);
+    assertThat(copied.getCopyOfBuffer()).isEqualTo(out.getCopyOfBuffer());
+    return back;
+  }
+
+  private static ClickEvent event() {
+    ClickEvent e = new ClickEvent();
+    e.eventTime = 1_570_000_000L;
+    e.eventType = EventType.CART;
+    e.productId = 5_100_816L;
+    e.categoryId = 2_053_013_553_559_896_355L;
+    e.categoryCode = "electronics.smartphone";
+    e.brand = "xiaomi";
+    e.price = new BigDecimal("489.070000");
+    e.userId = 520_088_904L;
+    e.userSession = "4d3b30da-a5e4-49df-b1a8-ba5943f1dd33";
+    e.sourceOrder = 3;
+    e.sourceOffset = 123_456_789_012L;
+    e.ingestedAt = 1_795_600_000_123L;
+    e.eventId = EventIds.of(e);
+    return e;
+  }
+
+  @Test
+  void clickEventKeepsEveryField() throws IOException {
+    ClickEvent e = event();
+    assertThat(roundTrip(PipelineSerializers.ClickEventSerializer.INSTANCE, e)).isEqualTo(e);
+  }
+
+  @Test
+  void nullsNegativesAndExtremesSurvive() throws IOException {
+    ClickEvent e = event();
+    e.categoryId = null;
+    e.categoryCode = null;
+    e.brand = null;
+    e.eventTime = -86_400L; // before 1970
+    e.productId = Long.MAX_VALUE;
+    e.userId = Long.MIN_VALUE;
+    e.sourceOffset = -1;
+    e.price = new BigDecimal("-0.000001");
+    e.eventId = "not-a-hex-id";
+    assertThat(roundTrip(PipelineSerializers.ClickEventSerializer.INSTANCE, e)).isEqualTo(e);
+    e.eventId = "ABCDEF0123456789ABCDEF0123456789"; // upper case is text, not the 16-byte form
+    assertThat(roundTrip(PipelineSerializers.ClickEventSerializer.INSTANCE, e).eventId)
+        .isEqualTo(e.eventId);
+    e.eventId = null;
+    e.price = null;
+    assertThat(roundTrip(PipelineSerializers.ClickEventSerializer.INSTANCE, e)).isEqualTo(e);
+  }
+
+  @Test
+  void featuredEventKeepsCountsLateAndLabel() throws IOException {
+    FeaturedEvent f = FeaturedEvent.of(event());
+    for (int i = 0; i < f.counts.length; i++) {
+      f.counts[i] = i * 1_000_003 - 7; // negative and multi-byte values too
+    }
+    f.late = true;
+    f.label = 1;
+    FeaturedEvent back = roundTrip(PipelineSerializers.FeaturedEventSerializer.INSTANCE, f);
+    assertThat(back.event).isEqualTo(f.event);
+    assertThat(back.counts).containsExactly(f.counts);
+    assertThat(back.late).isTrue();
+    assertThat(back.label).isEqualTo(1);
+    f.label = -1;
+    assertThat(roundTrip(PipelineSerializers.FeaturedEventSerializer.INSTANCE, f).label).isEqualTo(-1);
+  }
+
+  @Test
+  void compactLayoutIsSmallerThanFixedWidth() throws IOException {
+    DataOutputSerializer out = new DataOutputSerializer(64);
+    PipelineSerializers.FeaturedEventSerializer.INSTANCE.serialize(FeaturedEvent.of(event()), out);
+    // fixed width was 8-byte longs, 4-byte counts and a 32-char id: about 270 bytes
+    assertThat(out.length()).isLessThan(170);
+  }
+
+  @Test
+  void ingestedRecordWithAndWithoutEvent() throws IOException {
+    IngestedRecord r = new IngestedRecord();
+    r.source = "file:/data/2019-Oct.csv.gz";
+    r.sourceOrder = 0;
+    r.sourceOffset = 2;
+    r.raw = "2019-10-01 00:00:00 UTC,view,...";
+    r.ingestedAt = 1_795_600_000_000L;
+    r.event = event();
+    IngestedRecord back = roundTrip(PipelineSerializers.IngestedRecordSerializer.INSTANCE, r);
+    assertThat(back).usingRecursiveComparison().isEqualTo(r);
+    r.event = null;
+    r.reason = "bad_event_time";
+    r.detail = "not a time";
+    back = roundTrip(PipelineSerializers.IngestedRecordSerializer.INSTANCE, r);
+    assertThat(back).usingRecursiveComparison().isEqualTo(r);
+  }
+
+  @Test
+  void keyMetricsKeepEveryField() throws IOException {
+    KeyMetrics m = new KeyMetrics();
+    m.set = FeatureSet.CART_PRODUCT;
+    m.userId = 1;
+    m.userSession = "s";
+    m.productId = 2;
+    m.counts = new int[] {0, 1, 300, 70_000};
+    m.lastEventTime = Long.MIN_VALUE;
+    KeyMetrics back = roundTrip(PipelineSerializers.KeyMetricsSerializer.INSTANCE, m);
+    assertThat(back).usingRecursiveComparison().isEqualTo(m);
+  }
+}
