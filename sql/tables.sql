@@ -13,7 +13,8 @@ CREATE TABLE IF NOT EXISTS bronze.clickstream_raw (
   `ingested_at` TIMESTAMP_LTZ(6) NOT NULL
 ) WITH (
   'format-version' = '2',
-  'write.parquet.compression-level' = '1'
+  'write.parquet.compression-level' = '1',
+  'write.parquet.dict-size-bytes' = '4096'
 );
 
 -- partitioned by day(event_time) when created by the jobs
@@ -33,7 +34,8 @@ CREATE TABLE IF NOT EXISTS silver.clickstream_events (
   `ingested_at` TIMESTAMP_LTZ(6) NOT NULL
 ) WITH (
   'format-version' = '2',
-  'write.parquet.compression-level' = '1'
+  'write.parquet.compression-level' = '1',
+  'write.parquet.dict-size-bytes' = '4096'
 );
 
 CREATE TABLE IF NOT EXISTS silver.rejected_events (
@@ -46,7 +48,8 @@ CREATE TABLE IF NOT EXISTS silver.rejected_events (
   `ingested_at` TIMESTAMP_LTZ(6) NOT NULL
 ) WITH (
   'format-version' = '2',
-  'write.parquet.compression-level' = '1'
+  'write.parquet.compression-level' = '1',
+  'write.parquet.dict-size-bytes' = '4096'
 );
 
 CREATE TABLE IF NOT EXISTS gold.cart_metrics (
@@ -67,6 +70,7 @@ CREATE TABLE IF NOT EXISTS gold.cart_metrics (
 ) WITH (
   'format-version' = '2',
   'write.parquet.compression-level' = '1',
+  'write.parquet.dict-size-bytes' = '4096',
   'write.upsert.enabled' = 'true'
 );
 
@@ -89,6 +93,7 @@ CREATE TABLE IF NOT EXISTS gold.cart_product_metrics (
 ) WITH (
   'format-version' = '2',
   'write.parquet.compression-level' = '1',
+  'write.parquet.dict-size-bytes' = '4096',
   'write.upsert.enabled' = 'true'
 );
 
@@ -109,6 +114,7 @@ CREATE TABLE IF NOT EXISTS gold.user_metrics (
 ) WITH (
   'format-version' = '2',
   'write.parquet.compression-level' = '1',
+  'write.parquet.dict-size-bytes' = '4096',
   'write.upsert.enabled' = 'true'
 );
 
@@ -129,6 +135,7 @@ CREATE TABLE IF NOT EXISTS gold.product_metrics (
 ) WITH (
   'format-version' = '2',
   'write.parquet.compression-level' = '1',
+  'write.parquet.dict-size-bytes' = '4096',
   'write.upsert.enabled' = 'true'
 );
 
@@ -150,6 +157,7 @@ CREATE TABLE IF NOT EXISTS gold.user_product_metrics (
 ) WITH (
   'format-version' = '2',
   'write.parquet.compression-level' = '1',
+  'write.parquet.dict-size-bytes' = '4096',
   'write.upsert.enabled' = 'true'
 );
 
@@ -214,7 +222,8 @@ CREATE TABLE IF NOT EXISTS gold.training_features (
   `split` STRING NOT NULL
 ) WITH (
   'format-version' = '2',
-  'write.parquet.compression-level' = '1'
+  'write.parquet.compression-level' = '1',
+  'write.parquet.dict-size-bytes' = '4096'
 );
 
 -- partitioned by day(event_time) when created by the jobs
@@ -284,5 +293,6 @@ CREATE TABLE IF NOT EXISTS gold.session_scores (
   `scored_at` TIMESTAMP_LTZ(6) NOT NULL
 ) WITH (
   'format-version' = '2',
-  'write.parquet.compression-level' = '1'
+  'write.parquet.compression-level' = '1',
+  'write.parquet.dict-size-bytes' = '4096'
 );

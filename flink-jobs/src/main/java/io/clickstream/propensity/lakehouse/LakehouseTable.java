@@ -156,6 +156,11 @@ public enum LakehouseTable {
     // zstd (Iceberg's default codec) at level 1: measured ~2 s faster per 1M-event backfill than
     // the default level for about 3% more bytes
     p.put(TableProperties.PARQUET_COMPRESSION_LEVEL, "1");
+    // Parquet dictionaries of 4 KB instead of 2 MB: low-cardinality columns (event_type) keep
+    // theirs, high-cardinality ones (event_id, sessions, times) fall back to plain encoding at
+    // once instead of hashing every value first; measured ~5 s less per 1M-event backfill and
+    // the same table sizes (zstd finds the repetition anyway)
+    p.put(TableProperties.PARQUET_DICT_SIZE_BYTES, "4096");
     if (featureSet() != null) {
       // current state per key, upserted by the streaming job
       p.put(TableProperties.UPSERT_ENABLED, "true");
