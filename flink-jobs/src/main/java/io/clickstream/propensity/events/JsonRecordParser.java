@@ -1,53 +1,78 @@
 package io.clickstream.propensity.events;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 
 /**
- * Parses a streaming record: a JSON object with the nine field names (extra fields ignored),
- * validated by the same {@link EventFields#validate} as the CSV input.
+ * Parses a streaming record: a JSON object with the nine field names (extra fields ignored; of a
+ * repeated name the last one counts), validated by the same {@link EventFields#validate} as the CSV
+ * input. Jackson's streaming parser reads the object once, without building a tree: it runs for
+ * every record of the topic.
  */
 public final class JsonRecordParser {
-  private static final ObjectMapper MAPPER =
-      new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+  private static final JsonFactory FACTORY = new JsonFactory();
+  /** Only for the rare object or array value, turned into its JSON text (no field accepts it). */
+  private static final ObjectMapper MAPPER = new ObjectMapper();
 
   private JsonRecordParser() {}
 
   public static ParseOutcome parse(byte[] value) {
-    JsonNode node;
-    try {
-      node = value == null ? null : MAPPER.readTree(value);
+    if (value == null) {
+      return notAnObject();
+    }
+    String[] values = new String[EventFields.NAMES.size()];
+    try (JsonParser p = FACTORY.createParser(value)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        if (p.currentToken() != null) {
+          p.skipChildren();
+          p.nextToken(); // a malformed document must still be reported as malformed
+        }
+        return notAnObject();
+      }
+      for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
+        int field = EventFields.NAMES.indexOf(p.currentName());
+        p.nextToken();
+        if (field < 0) {
+          p.skipChildren();
+        } else {
+          values[field] = text(p);
+        }
+      }
     } catch (JsonProcessingException ex) {
       return ParseOutcome.rejected(
           RejectReason.MALFORMED_JSON, "not valid JSON: " + ex.getOriginalMessage());
     } catch (IOException ex) {
       return ParseOutcome.rejected(RejectReason.MALFORMED_JSON, "not valid JSON: " + ex.getMessage());
     }
-    if (node == null || !node.isObject()) {
-      return ParseOutcome.rejected(
-          RejectReason.MALFORMED_JSON, "the record value must be a JSON object");
-    }
-    String[] values = new String[EventFields.NAMES.size()];
-    for (int f = 0; f < values.length; f++) {
-      values[f] = text(node.get(EventFields.NAMES.get(f)));
-    }
     return EventFields.validate(values);
   }
 
-  private static String text(JsonNode v) {
-    if (v == null || v.isNull()) {
-      return null;
+  private static ParseOutcome notAnObject() {
+    return ParseOutcome.rejected(
+        RejectReason.MALFORMED_JSON, "the record value must be a JSON object");
+  }
+
+  /** The value at the parser as text: strings as is, numbers as their plain decimal text. */
+  private static String text(JsonParser p) throws IOException {
+    switch (p.currentToken()) {
+      case VALUE_NULL:
+        return null;
+      case VALUE_STRING:
+        return p.getText();
+      case VALUE_NUMBER_INT:
+        return p.getBigIntegerValue().toString();
+      case VALUE_NUMBER_FLOAT:
+        return p.getDecimalValue().toPlainString();
+      case VALUE_TRUE:
+      case VALUE_FALSE:
+        return p.getText();
+      default:
+        // objects and arrays as JSON text, which no field accepts
+        return MAPPER.writeValueAsString(MAPPER.readTree(p));
     }
-    if (v.isTextual()) {
-      return v.textValue();
-    }
-    if (v.isBigDecimal()) {
-      return v.decimalValue().toPlainString();
-    }
-    // numbers as their text; objects, arrays and booleans as JSON text, which no field accepts
-    return v.isValueNode() ? v.asText() : v.toString();
   }
 }
