@@ -118,6 +118,17 @@ public final class BenchCommand {
         description = "Flink parallelism (default: number of cores)")
     int parallelism;
 
+    @Option(names = "--warmup-events", defaultValue = "100000",
+        description = "Events replayed at the same rate before the measured ones (other generated "
+            + "users' traffic), so the figures are of a warm JVM, not of its JIT compiling the "
+            + "job; 0 = none (default: ${DEFAULT-VALUE})")
+    long warmupEvents;
+
+    @Option(names = "--checkpoint-interval", defaultValue = "10s",
+        converter = DurationConverter.class,
+        description = "Checkpoint interval, as in `stream` (default: ${DEFAULT-VALUE})")
+    java.time.Duration checkpointInterval;
+
     @Override
     public Integer call() throws Exception {
       io.clickstream.propensity.scoring.ModelContract contract =
@@ -143,7 +154,7 @@ public final class BenchCommand {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         io.clickstream.propensity.jobs.StreamingJob.builder().bootstrapServers(bootstrap).topic(topic)
             .groupId("bench").startingOffsets("earliest").lakehouse(lakehouse).model(contract)
-            .exactlyOnceScores(exactlyOnceScores).checkpointInterval(java.time.Duration.ofSeconds(10))
+            .exactlyOnceScores(exactlyOnceScores).checkpointInterval(checkpointInterval)
             .build().addTo(env);
         org.apache.flink.core.execution.JobClient job = env.executeAsync("bench-stream");
 
@@ -151,31 +162,36 @@ public final class BenchCommand {
         // would be measured as latency: send one probe event and wait for its score
         awaitProbeScored(bootstrap, topic);
 
-        io.clickstream.propensity.kafka.Replay.Options ro = new io.clickstream.propensity.kafka.Replay.Options();
-        ro.input = data;
-        ro.bootstrapServers = bootstrap;
-        ro.topic = topic;
-        ro.stampNow = true;
-        ro.rate = rate > 0 ? rate : null;
+        if (warmupEvents > 0) {
+          Path warmup = generatedData(workDir, warmupEvents, seed + 1);
+          System.err.printf("bench: warm-up, %,d events%n", warmupEvents);
+          new io.clickstream.propensity.kafka.Replay(replayOptions(warmup, bootstrap, topic))
+              .run(System.err);
+        }
         long start = System.currentTimeMillis();
         io.clickstream.propensity.kafka.Replay.Summary sent =
-            new io.clickstream.propensity.kafka.Replay(ro).run(System.err);
+            new io.clickstream.propensity.kafka.Replay(replayOptions(data, bootstrap, topic))
+                .run(System.err);
 
         // wait for the scores topic to carry one score per scored event (consumer, no sleeps)
-        long scored = awaitScores(bootstrap, "propensity-scores", sent, start);
+        // scores reach gold.session_scores on checkpoints: stay past two of them after the last
+        awaitScores(bootstrap, "propensity-scores", start,
+            Math.max(15_000, 2 * checkpointInterval.toMillis() + 2_000));
         job.cancel().get();
+        // the measured events only: ingested (sent) after the warm-up
         io.clickstream.propensity.scoring.ScoreSummary summary = io.clickstream.propensity.scoring.ScoreSummary
-            .of(lakehouse.load(io.clickstream.propensity.lakehouse.LakehouseTable.GOLD_SESSION_SCORES), start);
-        System.out.printf("bench stream: %,d events offered at %s, parallelism %d, %d cores, "
-            + "scores %s%n", sent.sent(), rate > 0 ? String.format("%,.0f/s", rate) : "max rate",
+            .ofIngestedSince(lakehouse.load(io.clickstream.propensity.lakehouse.LakehouseTable.GOLD_SESSION_SCORES), start);
+        System.out.printf("bench stream: %,d events offered at %s after %,d warm-up events, "
+            + "parallelism %d, %d cores, scores %s, checkpoints every %s%n", sent.sent(),
+            rate > 0 ? String.format("%,.0f/s", rate) : "max rate", warmupEvents,
             p, Runtime.getRuntime().availableProcessors(),
-            exactlyOnceScores ? "exactly-once" : "at-least-once");
+            exactlyOnceScores ? "exactly-once" : "at-least-once", checkpointInterval);
         System.out.printf("Offered: %,.0f events/s achieved by the producer%n", sent.eventsPerSecond());
         // wall time from the first send to the last score (scored_at, the job's clock)
         double seconds = (summary.lastScoredAt - start) / 1000.0;
-        System.out.printf("Sustained: %,d records (%,d scores; the rest are purchases, exact "
-            + "duplicates and rejected records) in %.1f s from first send to last score = %,.0f "
-            + "records/s%n", sent.sent(), scored, seconds, sent.sent() / seconds);
+        System.out.printf("Sustained: %,d records (%,d of them scored; the rest are purchases, "
+            + "exact duplicates and rejected records) in %.1f s from first send to last score = "
+            + "%,.0f records/s%n", sent.sent(), summary.scores, seconds, sent.sent() / seconds);
         summary.print(System.out);
         System.out.printf("Peak memory: RSS %,d MiB (whole JVM incl. MiniCluster), heap %,d MiB%n",
             io.clickstream.propensity.jobs.MeasuredRun.peakRssMiB(),
@@ -186,6 +202,17 @@ public final class BenchCommand {
       }
     }
 
+
+    private io.clickstream.propensity.kafka.Replay.Options replayOptions(Path input, String bootstrap,
+        String topic) {
+      io.clickstream.propensity.kafka.Replay.Options ro = new io.clickstream.propensity.kafka.Replay.Options();
+      ro.input = input;
+      ro.bootstrapServers = bootstrap;
+      ro.topic = topic;
+      ro.stampNow = true;
+      ro.rate = rate > 0 ? rate : null;
+      return ro;
+    }
 
     private static java.util.Map<String, Object> consumerConfig(String bootstrap, String group) {
       java.util.Map<String, Object> cfg = new java.util.HashMap<>();
@@ -223,16 +250,15 @@ public final class BenchCommand {
     }
 
     /** Consumes the scores topic until it stops growing after the replay (read-committed). */
-    private long awaitScores(String bootstrap, String topic, io.clickstream.propensity.kafka.Replay.Summary sent,
-        long start) {
+    private long awaitScores(String bootstrap, String topic, long start, long quietMillis) {
       java.util.Map<String, Object> cfg = consumerConfig(bootstrap, "bench-reader-" + start);
       java.util.Set<String> ids = new java.util.HashSet<>();
       long quietSince = System.currentTimeMillis();
       try (org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> c =
           new org.apache.kafka.clients.consumer.KafkaConsumer<>(cfg)) {
         c.subscribe(List.of(topic));
-        // stop after 15 s without new scores (the job has caught up) or 10 min in all
-        while (System.currentTimeMillis() - quietSince < 15_000
+        // stop after quietMillis without new scores (the job has caught up) or 10 min in all
+        while (System.currentTimeMillis() - quietSince < quietMillis
             && System.currentTimeMillis() - start < 600_000) {
           var records = c.poll(java.time.Duration.ofMillis(500));
           for (var r : records) {

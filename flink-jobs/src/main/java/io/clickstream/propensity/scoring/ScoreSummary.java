@@ -34,6 +34,15 @@ public final class ScoreSummary {
 
   /** Reads the scores scored at or after {@code sinceEpochMillis} (0 = all). */
   public static ScoreSummary of(Table sessionScores, long sinceEpochMillis) {
+    return read(sessionScores, "scored_at", sinceEpochMillis);
+  }
+
+  /** Reads the scores of the events ingested at or after {@code sinceEpochMillis}. */
+  public static ScoreSummary ofIngestedSince(Table sessionScores, long sinceEpochMillis) {
+    return read(sessionScores, "ingested_at", sinceEpochMillis);
+  }
+
+  private static ScoreSummary read(Table sessionScores, String timeColumn, long sinceEpochMillis) {
     sessionScores.refresh();
     Map<String, Long> byAction = new TreeMap<>();
     long late = 0;
@@ -43,12 +52,12 @@ public final class ScoreSummary {
     var scan = IcebergGenerics.read(sessionScores)
         .select("action", "late", "ingested_at", "scored_at");
     if (sinceEpochMillis > 0) {
-      scan = scan.where(Expressions.greaterThanOrEqual("scored_at", sinceEpochMillis * 1000L));
+      scan = scan.where(Expressions.greaterThanOrEqual(timeColumn, sinceEpochMillis * 1000L));
     }
     try (CloseableIterable<Record> rows = scan.build()) {
       for (Record r : rows) {
         long scored = millis(r.getField("scored_at"));
-        if (scored < sinceEpochMillis) {
+        if (millis(r.getField(timeColumn)) < sinceEpochMillis) {
           continue;
         }
         byAction.merge((String) r.getField("action"), 1L, Long::sum);

@@ -53,7 +53,9 @@ class GoldRowsTest {
       assertThat(h.extractOutputValues()).hasSize(3);
       assertThat(TestEvents.metrics(h)).isEmpty();
 
-      h.setProcessingTime(FLUSH);
+      h.setProcessingTime(1_000 + FLUSH - 1);
+      assertThat(TestEvents.metrics(h)).isEmpty();
+      h.setProcessingTime(1_000 + FLUSH);
       List<KeyMetrics> rows = TestEvents.metrics(h);
       assertThat(rows).hasSize(2);
       KeyMetrics cart1 = rows.stream().filter(r -> r.userId == 1).findFirst().orElseThrow();
@@ -62,13 +64,32 @@ class GoldRowsTest {
       assertThat(cart1.lastEventTime).isEqualTo(T0 + 1);
 
       // an unchanged key is not upserted again; a changed one is, once
-      h.setProcessingTime(2 * FLUSH);
+      h.setProcessingTime(1_000 + 2 * FLUSH);
       assertThat(TestEvents.metrics(h)).hasSize(2);
       feed(h, List.of(ev(T0 + 5, VIEW, 1, "s", 12, 5)));
-      h.setProcessingTime(3 * FLUSH);
+      h.setProcessingTime(1_000 + 3 * FLUSH);
       rows = TestEvents.metrics(h);
       assertThat(rows).hasSize(3);
       assertThat(rows.get(2).counts).containsExactly(3, 2, 1, 0);
+    }
+  }
+
+  @Test
+  void keysChangedAtDifferentTimesAreFlushedAtDifferentTimesNotInOneBurst() throws Exception {
+    try (var h = new KeyedOneInputStreamOperatorTestHarness<>(
+        new KeyedProcessOperator<>(new SessionFeatureFunction(
+            FeatureSet.CART, SessionPolicy.DEFAULT, false, TestEvents.METRICS, FLUSH)),
+        new SetKey(FeatureSet.CART), Types.STRING)) {
+      h.open();
+      h.setProcessingTime(1_000);
+      feed(h, List.of(ev(T0, VIEW, 1, "s", 10, 2)));
+      h.setProcessingTime(3_000);
+      feed(h, List.of(ev(T0 + 1, VIEW, 2, "t", 10, 3)));
+      h.setProcessingTime(1_000 + FLUSH);
+      assertThat(TestEvents.metrics(h)).singleElement().satisfies(r -> assertThat(r.userId).isEqualTo(1));
+      h.setProcessingTime(3_000 + FLUSH);
+      assertThat(TestEvents.metrics(h)).hasSize(2).last()
+          .satisfies(r -> assertThat(r.userId).isEqualTo(2));
     }
   }
 
