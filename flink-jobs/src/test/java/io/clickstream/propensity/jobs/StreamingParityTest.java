@@ -30,6 +30,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.CoreOptions;
@@ -319,26 +320,38 @@ class StreamingParityTest {
     assertThat(exact).isGreaterThan(streamed.size() - lateAfter.size() - affected.size() - 1);
   }
 
+  /** Also the job-level test of --exactly-once-scores: the scores topic read committed. */
   @Test
   void restartFromACheckpointMidStreamLosesNothingAndDuplicatesNothing() throws Exception {
     List<ClickEvent> live = liveEvents();
-    List<ClickEvent> first = live.subList(0, live.size() / 2);
-    List<ClickEvent> second = live.subList(live.size() / 2, live.size());
+    List<ClickEvent> first = live.subList(0, live.size() / 3);
+    List<ClickEvent> middle = live.subList(live.size() / 3, 2 * live.size() / 3);
+    List<ClickEvent> second = live.subList(2 * live.size() / 3, live.size());
     Lakehouse lakehouse = Lakehouse.at(tmp.resolve("wh-restart").toString());
     String topic = "restart-in";
     kafka.createTopic(topic, 2);
     kafka.produce(topic, records(first));
     Path checkpoints = tmp.resolve("restart-checkpoints");
 
-    // run 1: unbounded; cancel as soon as a checkpoint is complete, whatever is in flight
+    // run 1: unbounded; after its first checkpoint the middle events arrive and are scored, then
+    // the job is cancelled before its next checkpoint: their scores and table rows are in flight
     Configuration c1 = conf(null);
     c1.setString("execution.checkpointing.dir", checkpoints.toUri().toString());
     c1.setString("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION");
     StreamExecutionEnvironment env1 = StreamExecutionEnvironment.getExecutionEnvironment(c1);
-    streamingJob(topic, lakehouse, false).addTo(env1);
+    streamingJob(topic, lakehouse, false, true, Duration.ofSeconds(15)).addTo(env1);
     var client = env1.executeAsync("restart-1");
     Path checkpoint = awaitCheckpoint(checkpoints, Duration.ofSeconds(120));
+    kafka.produce(topic, records(middle));
+    long scoredBeforeCancel = java.util.stream.Stream.concat(first.stream(), middle.stream())
+        .filter(e -> e.eventType != io.clickstream.propensity.events.EventType.PURCHASE)
+        .map(e -> e.eventId).distinct().count();
+    // read uncommitted: the middle events' scores were sent (in a transaction not committed yet)
+    assertThat(kafka.consume(topic + "-scores", (int) scoredBeforeCancel, Duration.ofSeconds(60)))
+        .as("run 1 scored the middle events").hasSizeGreaterThanOrEqualTo((int) scoredBeforeCancel);
     client.cancel().get(60, TimeUnit.SECONDS);
+    assertThat(checkpointCount(checkpoints))
+        .as("run 1 was cancelled before its second checkpoint (else nothing was in flight)").isEqualTo(1);
 
     // more events arrive while the job is down; run 2 restores the checkpoint (a restored Kafka
     // split keeps its unbounded stop offset, so it runs until every event is committed and two
@@ -348,7 +361,7 @@ class StreamingParityTest {
     c2.setString("execution.checkpointing.dir", checkpoints.toUri().toString());
     c2.setString("execution.checkpointing.num-retained", "100"); // to count them
     StreamExecutionEnvironment env2 = StreamExecutionEnvironment.getExecutionEnvironment(c2);
-    streamingJob(topic, lakehouse, false).addTo(env2);
+    streamingJob(topic, lakehouse, false, true, Duration.ofMillis(500)).addTo(env2);
     var client2 = env2.executeAsync("restart-2");
     long distinct = live.stream().map(e -> e.eventId).distinct().count();
     Table silverTable = lakehouse.load(LakehouseTable.SILVER_EVENTS);
@@ -367,7 +380,7 @@ class StreamingParityTest {
     // exactly once in the tables: every record once in bronze, every event once in silver and
     // every non-purchase event scored once
     List<Record> bronze = read(lakehouse.load(LakehouseTable.BRONZE_RAW));
-    assertThat(bronze).hasSize(live.size() + 2); // + one non-JSON record per produce call
+    assertThat(bronze).hasSize(live.size() + 3); // + one non-JSON record per produce call
     assertThat(bronze.stream().map(r -> r.getField("source_partition") + ":" + r.getField("source_offset")).distinct())
         .hasSize(bronze.size());
     List<Record> silver = read(lakehouse.load(LakehouseTable.SILVER_EVENTS));
@@ -381,18 +394,35 @@ class StreamingParityTest {
     assertThat(scores.stream().map(r -> r.getField("event_id")).distinct())
         .hasSize(scores.size())
         .hasSize((int) nonPurchases);
-    assertThat(read(lakehouse.load(LakehouseTable.SILVER_REJECTED))).hasSize(2);
+    assertThat(read(lakehouse.load(LakehouseTable.SILVER_REJECTED))).hasSize(3);
+
+    // exactly once in Kafka too (transactions): a read-committed consumer sees every score once,
+    // the same events as the table, although run 1 was cancelled with a transaction open
+    // (one more than expected: reads for the whole timeout, so that an extra copy would show)
+    var committed = kafka.consume(topic + "-scores", (int) nonPurchases + 1, Duration.ofSeconds(10),
+        Map.of("isolation.level", "read_committed"));
+    List<String> keys = committed.stream()
+        .map(r -> new String(r.key(), StandardCharsets.UTF_8)).collect(Collectors.toList());
+    assertThat(keys).doesNotHaveDuplicates().hasSize((int) nonPurchases)
+        .containsExactlyInAnyOrderElementsOf(
+            scores.stream().map(r -> (String) r.getField("event_id")).collect(Collectors.toList()));
   }
 
   static StreamingJob streamingJob(String topic, Lakehouse lakehouse, boolean bounded) {
+    return streamingJob(topic, lakehouse, bounded, false, Duration.ofMillis(500));
+  }
+
+  static StreamingJob streamingJob(String topic, Lakehouse lakehouse, boolean bounded,
+      boolean exactlyOnceScores, Duration checkpointInterval) {
     return StreamingJob.builder()
+        .exactlyOnceScores(exactlyOnceScores)
         .bootstrapServers(kafka.bootstrapServers())
         .topic(topic)
         .scoresTopic(topic + "-scores")
         .groupId(topic)
         .startingOffsets("earliest")
         .bounded(bounded)
-        .checkpointInterval(Duration.ofMillis(500))
+        .checkpointInterval(checkpointInterval)
         .sessionPolicy(POLICY)
         .lakehouse(lakehouse)
         .model(model)
