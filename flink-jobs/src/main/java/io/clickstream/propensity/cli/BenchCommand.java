@@ -182,10 +182,10 @@ public final class BenchCommand {
         io.clickstream.propensity.scoring.ScoreSummary summary = io.clickstream.propensity.scoring.ScoreSummary
             .ofIngestedSince(lakehouse.load(io.clickstream.propensity.lakehouse.LakehouseTable.GOLD_SESSION_SCORES), start);
         System.out.printf("bench stream: %,d events offered at %s after %,d warm-up events, "
-            + "parallelism %d, %d cores, scores %s, checkpoints every %s%n", sent.sent(),
+            + "parallelism %d, %d cores, scores %s, checkpoints every %d ms%n", sent.sent(),
             rate > 0 ? String.format("%,.0f/s", rate) : "max rate", warmupEvents,
             p, Runtime.getRuntime().availableProcessors(),
-            exactlyOnceScores ? "exactly-once" : "at-least-once", checkpointInterval);
+            exactlyOnceScores ? "exactly-once" : "at-least-once", checkpointInterval.toMillis());
         System.out.printf("Offered: %,.0f events/s achieved by the producer%n", sent.eventsPerSecond());
         // wall time from the first send to the last score (scored_at, the job's clock)
         double seconds = (summary.lastScoredAt - start) / 1000.0;
