@@ -275,9 +275,9 @@ class DailyFeatureFunctionTest {
       }
       h.processWatermark(new Watermark(Long.MAX_VALUE));
       merged = h.extractOutputValues();
-      mergedRows = values(h.getSideOutput(userProductRows));
-      mergedUserRows = values(h.getSideOutput(TestEvents.METRICS));
-      mergedSeeds = values(h.getSideOutput(DailyFeatureFunction.finalStateTag(FeatureSet.USER_PRODUCT)));
+      mergedRows = TestEvents.values(h.getSideOutput(userProductRows));
+      mergedUserRows = TestEvents.values(h.getSideOutput(TestEvents.METRICS));
+      mergedSeeds = TestEvents.values(h.getSideOutput(DailyFeatureFunction.finalStateTag(FeatureSet.USER_PRODUCT)));
     }
     List<FeaturedEvent> separate;
     List<KeyMetrics> separateRows;
@@ -287,7 +287,7 @@ class DailyFeatureFunctionTest {
       h.processWatermark(new Watermark(Long.MAX_VALUE));
       separate = h.extractOutputValues();
       separateRows = TestEvents.metrics(h);
-      separateSeeds = values(h.getSideOutput(DailyFeatureFunction.finalStateTag(FeatureSet.USER_PRODUCT)));
+      separateSeeds = TestEvents.values(h.getSideOutput(DailyFeatureFunction.finalStateTag(FeatureSet.USER_PRODUCT)));
     }
     Map<String, FeaturedEvent> users = byPosition(runBatch(FeatureSet.USER, in));
     Map<String, FeaturedEvent> userProducts = byPosition(separate);
@@ -305,12 +305,5 @@ class DailyFeatureFunctionTest {
     assertThat(mergedUserRows).hasSize(3);
     assertThat(mergedSeeds).usingRecursiveFieldByFieldElementComparator()
         .containsExactlyInAnyOrderElementsOf(separateSeeds);
-  }
-
-  private static <T> List<T> values(
-      java.util.Collection<org.apache.flink.streaming.runtime.streamrecord.StreamRecord<T>> records) {
-    return records == null ? List.of()
-        : records.stream().map(org.apache.flink.streaming.runtime.streamrecord.StreamRecord::getValue)
-            .collect(java.util.stream.Collectors.toList());
   }
 }

@@ -39,13 +39,20 @@ class GoldRowsTest {
     }
   }
 
-  @Test
-  void sessionStageUpsertsEachChangedKeyOncePerInterval() throws Exception {
-    try (var h = new KeyedOneInputStreamOperatorTestHarness<>(
+  /** An opened harness of the streaming cart stage with the test's flush interval. */
+  static KeyedOneInputStreamOperatorTestHarness<String, FeaturedEvent, FeaturedEvent> streamingCartStage()
+      throws Exception {
+    var h = new KeyedOneInputStreamOperatorTestHarness<>(
         new KeyedProcessOperator<>(new SessionFeatureFunction(
             FeatureSet.CART, SessionPolicy.DEFAULT, false, TestEvents.METRICS, FLUSH)),
-        new SetKey(FeatureSet.CART), Types.STRING)) {
-      h.open();
+        new SetKey(FeatureSet.CART), Types.STRING);
+    h.open();
+    return h;
+  }
+
+  @Test
+  void sessionStageUpsertsEachChangedKeyOncePerInterval() throws Exception {
+    try (var h = streamingCartStage()) {
       h.setProcessingTime(1_000);
       feed(h, List.of(ev(T0, VIEW, 1, "s", 10, 2), ev(T0 + 1, CART, 1, "s", 10, 3),
           ev(T0 + 2, VIEW, 2, "t", 11, 4)));
@@ -76,11 +83,7 @@ class GoldRowsTest {
 
   @Test
   void keysChangedAtDifferentTimesAreFlushedAtDifferentTimesNotInOneBurst() throws Exception {
-    try (var h = new KeyedOneInputStreamOperatorTestHarness<>(
-        new KeyedProcessOperator<>(new SessionFeatureFunction(
-            FeatureSet.CART, SessionPolicy.DEFAULT, false, TestEvents.METRICS, FLUSH)),
-        new SetKey(FeatureSet.CART), Types.STRING)) {
-      h.open();
+    try (var h = streamingCartStage()) {
       h.setProcessingTime(1_000);
       feed(h, List.of(ev(T0, VIEW, 1, "s", 10, 2)));
       h.setProcessingTime(3_000);
@@ -95,11 +98,7 @@ class GoldRowsTest {
 
   @Test
   void sessionExpiryFlushesAPendingRowBeforeClearingTheState() throws Exception {
-    try (var h = new KeyedOneInputStreamOperatorTestHarness<>(
-        new KeyedProcessOperator<>(new SessionFeatureFunction(
-            FeatureSet.CART, SessionPolicy.DEFAULT, false, TestEvents.METRICS, FLUSH)),
-        new SetKey(FeatureSet.CART), Types.STRING)) {
-      h.open();
+    try (var h = streamingCartStage()) {
       feed(h, List.of(ev(T0, VIEW, 1, "s", 10, 2)));
       h.processWatermark(new Watermark((T0 + 31 * 86_400L) * 1000L));
       assertThat(TestEvents.metrics(h)).singleElement()

@@ -338,9 +338,9 @@ class SessionFeatureFunctionTest {
       feed(h, in);
       h.processWatermark(new Watermark(Long.MAX_VALUE));
       merged = h.extractOutputValues();
-      mergedCartProductRows = values(h.getSideOutput(cartProductRows));
+      mergedCartProductRows = TestEvents.values(h.getSideOutput(cartProductRows));
       mergedCartProductSeeds =
-          values(h.getSideOutput(SessionFeatureFunction.finalStateTag(FeatureSet.CART_PRODUCT)));
+          TestEvents.values(h.getSideOutput(SessionFeatureFunction.finalStateTag(FeatureSet.CART_PRODUCT)));
     }
     // the separate stages: cart (deduplicates), then cart_product over the cart's output
     List<FeaturedEvent> cartOut = run(FeatureSet.CART, P, true, in);
@@ -356,7 +356,7 @@ class SessionFeatureFunctionTest {
       separate = h.extractOutputValues();
       separateRows = TestEvents.metrics(h);
       separateSeeds =
-          values(h.getSideOutput(SessionFeatureFunction.finalStateTag(FeatureSet.CART_PRODUCT)));
+          TestEvents.values(h.getSideOutput(SessionFeatureFunction.finalStateTag(FeatureSet.CART_PRODUCT)));
     }
 
     assertThat(merged).hasSameSizeAs(separate).hasSizeLessThan(in.size()); // duplicates removed
@@ -373,13 +373,6 @@ class SessionFeatureFunctionTest {
     assertThat(mergedCartProductSeeds).usingRecursiveFieldByFieldElementComparator()
         .containsExactlyInAnyOrderElementsOf(separateSeeds);
     assertThat(merged.stream().filter(f -> f.label == 1)).as("some positive labels").isNotEmpty();
-  }
-
-  private static <T> List<T> values(
-      java.util.Collection<org.apache.flink.streaming.runtime.streamrecord.StreamRecord<T>> records) {
-    return records == null ? List.of()
-        : records.stream().map(org.apache.flink.streaming.runtime.streamrecord.StreamRecord::getValue)
-            .collect(Collectors.toList());
   }
 
   @Test

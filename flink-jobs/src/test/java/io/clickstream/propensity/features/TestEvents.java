@@ -93,9 +93,14 @@ public final class TestEvents {
     }
   }
 
+  /** The values of a harness side output (empty when nothing was emitted). */
+  public static <T> List<T> values(java.util.Collection<StreamRecord<T>> records) {
+    return records == null ? List.of()
+        : records.stream().map(StreamRecord::getValue).collect(Collectors.toList());
+  }
+
   public static List<KeyMetrics> metrics(
       KeyedOneInputStreamOperatorTestHarness<String, FeaturedEvent, FeaturedEvent> h) {
-    return h.getSideOutput(METRICS) == null ? List.of()
-        : h.getSideOutput(METRICS).stream().map(StreamRecord::getValue).collect(Collectors.toList());
+    return values(h.getSideOutput(METRICS));
   }
 }
