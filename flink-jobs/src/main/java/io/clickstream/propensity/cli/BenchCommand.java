@@ -250,7 +250,7 @@ public final class BenchCommand {
     }
 
     /** Consumes the scores topic until it stops growing after the replay (read-committed). */
-    private long awaitScores(String bootstrap, String topic, long start, long quietMillis) {
+    private void awaitScores(String bootstrap, String topic, long start, long quietMillis) {
       java.util.Map<String, Object> cfg = consumerConfig(bootstrap, "bench-reader-" + start);
       java.util.Set<String> ids = new java.util.HashSet<>();
       long quietSince = System.currentTimeMillis();
@@ -268,7 +268,6 @@ public final class BenchCommand {
           }
         }
       }
-      return ids.size();
     }
   }
 }
