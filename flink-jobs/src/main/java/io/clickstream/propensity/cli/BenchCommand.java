@@ -5,13 +5,36 @@ import io.clickstream.propensity.features.SessionPolicy;
 import io.clickstream.propensity.jobs.BackfillJob;
 import io.clickstream.propensity.jobs.BackfillReport;
 import io.clickstream.propensity.jobs.MeasuredRun;
+import io.clickstream.propensity.jobs.StreamingJob;
+import io.clickstream.propensity.kafka.LocalKafkaBroker;
+import io.clickstream.propensity.kafka.Replay;
 import io.clickstream.propensity.lakehouse.Lakehouse;
+import io.clickstream.propensity.lakehouse.LakehouseTable;
+import io.clickstream.propensity.scoring.ModelContract;
+import io.clickstream.propensity.scoring.ScoreSummary;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -23,7 +46,7 @@ import picocli.CommandLine.Option;
 public final class BenchCommand {
 
   /** The generated input of a benchmark, generated once per (events, seed) and reused. */
-  static Path generatedData(Path workDir, long events, long seed) throws java.io.IOException {
+  static Path generatedData(Path workDir, long events, long seed) throws IOException {
     Files.createDirectories(workDir);
     Path data = workDir.resolve("bench-" + events + "-" + seed + ".csv");
     if (!Files.exists(data)) {
@@ -127,24 +150,24 @@ public final class BenchCommand {
     @Option(names = "--checkpoint-interval", defaultValue = "10s",
         converter = DurationConverter.class,
         description = "Checkpoint interval, as in `stream` (default: ${DEFAULT-VALUE})")
-    java.time.Duration checkpointInterval;
+    Duration checkpointInterval;
 
     @Override
     public Integer call() throws Exception {
-      io.clickstream.propensity.scoring.ModelContract contract =
-          io.clickstream.propensity.scoring.ModelContract.load(model);
+      ModelContract contract =
+          ModelContract.load(model);
       Path data = generatedData(workDir, events, seed);
-      io.clickstream.propensity.kafka.LocalKafkaBroker broker =
-          new io.clickstream.propensity.kafka.LocalKafkaBroker(workDir.resolve("kafka-" + System.currentTimeMillis()),
-              io.clickstream.propensity.kafka.LocalKafkaBroker.configuredLib().orElseThrow(
+      LocalKafkaBroker broker =
+          new LocalKafkaBroker(workDir.resolve("kafka-" + System.currentTimeMillis()),
+              LocalKafkaBroker.configuredLib().orElseThrow(
                   () -> new IllegalStateException("Kafka broker jars missing: run via bin/clickstream")));
-      String bootstrap = broker.start(DemoCommand.freePort(), 2, java.time.Duration.ofSeconds(90), System.err)
+      String bootstrap = broker.start(LocalKafkaBroker.freePort(), 2, Duration.ofSeconds(90), System.err)
           .bootstrapServers();
       try {
         String topic = "bench-events";
-        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
-            java.util.Map.of("bootstrap.servers", bootstrap))) {
-          admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(topic, 2, (short) 1)))
+        try (Admin admin = Admin.create(
+            Map.of("bootstrap.servers", bootstrap))) {
+          admin.createTopics(List.of(new NewTopic(topic, 2, (short) 1)))
               .all().get();
         }
         Lakehouse lakehouse = Lakehouse.at(workDir.resolve("warehouse-stream-" + System.currentTimeMillis()).toString());
@@ -152,11 +175,11 @@ public final class BenchCommand {
         Configuration conf = StreamCommand.configuration(p,
             workDir.resolve("checkpoints").toString(), null);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-        io.clickstream.propensity.jobs.StreamingJob.builder().bootstrapServers(bootstrap).topic(topic)
+        StreamingJob.builder().bootstrapServers(bootstrap).topic(topic)
             .groupId("bench").startingOffsets("earliest").lakehouse(lakehouse).model(contract)
             .exactlyOnceScores(exactlyOnceScores).checkpointInterval(checkpointInterval)
             .build().addTo(env);
-        org.apache.flink.core.execution.JobClient job = env.executeAsync("bench-stream");
+        JobClient job = env.executeAsync("bench-stream");
 
         // the job must be deployed and consuming before the offer starts, or its start-up time
         // would be measured as latency: send one probe event and wait for its score
@@ -165,12 +188,12 @@ public final class BenchCommand {
         if (warmupEvents > 0) {
           Path warmup = generatedData(workDir, warmupEvents, seed + 1);
           System.err.printf("bench: warm-up, %,d events%n", warmupEvents);
-          new io.clickstream.propensity.kafka.Replay(replayOptions(warmup, bootstrap, topic))
+          new Replay(replayOptions(warmup, bootstrap, topic))
               .run(System.err);
         }
         long start = System.currentTimeMillis();
-        io.clickstream.propensity.kafka.Replay.Summary sent =
-            new io.clickstream.propensity.kafka.Replay(replayOptions(data, bootstrap, topic))
+        Replay.Summary sent =
+            new Replay(replayOptions(data, bootstrap, topic))
                 .run(System.err);
 
         // wait for the scores topic to carry one score per scored event (consumer, no sleeps)
@@ -179,8 +202,8 @@ public final class BenchCommand {
             Math.max(15_000, 2 * checkpointInterval.toMillis() + 2_000));
         job.cancel().get();
         // the measured events only: ingested (sent) after the warm-up
-        io.clickstream.propensity.scoring.ScoreSummary summary = io.clickstream.propensity.scoring.ScoreSummary
-            .ofIngestedSince(lakehouse.load(io.clickstream.propensity.lakehouse.LakehouseTable.GOLD_SESSION_SCORES), start);
+        ScoreSummary summary = ScoreSummary
+            .ofIngestedSince(lakehouse.load(LakehouseTable.GOLD_SESSION_SCORES), start);
         System.out.printf("bench stream: %,d events offered at %s after %,d warm-up events, "
             + "parallelism %d, %d cores, scores %s, checkpoints every %d ms%n", sent.sent(),
             rate > 0 ? String.format("%,.0f/s", rate) : "max rate", warmupEvents,
@@ -194,18 +217,18 @@ public final class BenchCommand {
             + "%,.0f records/s%n", sent.sent(), summary.scores, seconds, sent.sent() / seconds);
         summary.print(System.out);
         System.out.printf("Peak memory: RSS %,d MiB (whole JVM incl. MiniCluster), heap %,d MiB%n",
-            io.clickstream.propensity.jobs.MeasuredRun.peakRssMiB(),
-            io.clickstream.propensity.jobs.MeasuredRun.peakHeapMiB());
+            MeasuredRun.peakRssMiB(),
+            MeasuredRun.peakHeapMiB());
         return 0;
       } finally {
-        broker.stop(java.time.Duration.ofSeconds(15), System.err);
+        broker.stop(Duration.ofSeconds(15), System.err);
       }
     }
 
 
-    private io.clickstream.propensity.kafka.Replay.Options replayOptions(Path input, String bootstrap,
+    private Replay.Options replayOptions(Path input, String bootstrap,
         String topic) {
-      io.clickstream.propensity.kafka.Replay.Options ro = new io.clickstream.propensity.kafka.Replay.Options();
+      Replay.Options ro = new Replay.Options();
       ro.input = input;
       ro.bootstrapServers = bootstrap;
       ro.topic = topic;
@@ -214,33 +237,33 @@ public final class BenchCommand {
       return ro;
     }
 
-    private static java.util.Map<String, Object> consumerConfig(String bootstrap, String group) {
-      java.util.Map<String, Object> cfg = new java.util.HashMap<>();
+    private static Map<String, Object> consumerConfig(String bootstrap, String group) {
+      Map<String, Object> cfg = new HashMap<>();
       cfg.put("bootstrap.servers", bootstrap);
       cfg.put("group.id", group);
       cfg.put("auto.offset.reset", "earliest");
       cfg.put("isolation.level", "read_committed");
-      cfg.put("key.deserializer", org.apache.kafka.common.serialization.ByteArrayDeserializer.class.getName());
-      cfg.put("value.deserializer", org.apache.kafka.common.serialization.ByteArrayDeserializer.class.getName());
+      cfg.put("key.deserializer", ByteArrayDeserializer.class.getName());
+      cfg.put("value.deserializer", ByteArrayDeserializer.class.getName());
       return cfg;
     }
 
     private static void awaitProbeScored(String bootstrap, String topic) throws Exception {
-      java.util.Map<String, Object> p = new java.util.HashMap<>();
+      Map<String, Object> p = new HashMap<>();
       p.put("bootstrap.servers", bootstrap);
-      p.put("key.serializer", org.apache.kafka.common.serialization.StringSerializer.class.getName());
-      p.put("value.serializer", org.apache.kafka.common.serialization.StringSerializer.class.getName());
-      String probe = "{\"event_time\":\"" + java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+      p.put("key.serializer", StringSerializer.class.getName());
+      p.put("value.serializer", StringSerializer.class.getName());
+      String probe = "{\"event_time\":\"" + Instant.now().truncatedTo(ChronoUnit.SECONDS)
           + "\",\"event_type\":\"view\",\"product_id\":1,\"price\":1.0,\"user_id\":1,"
           + "\"user_session\":\"bench-probe\"}";
-      try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<String, String>(p)) {
-        producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, "1", probe)).get();
+      try (var producer = new KafkaProducer<String, String>(p)) {
+        producer.send(new ProducerRecord<>(topic, "1", probe)).get();
       }
       long deadline = System.currentTimeMillis() + 180_000;
-      try (var c = new org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]>(
+      try (var c = new KafkaConsumer<byte[], byte[]>(
           consumerConfig(bootstrap, "bench-probe-" + System.nanoTime()))) {
         c.subscribe(List.of("propensity-scores"));
-        while (c.poll(java.time.Duration.ofMillis(500)).isEmpty()) {
+        while (c.poll(Duration.ofMillis(500)).isEmpty()) {
           if (System.currentTimeMillis() > deadline) {
             throw new IllegalStateException("the streaming job scored nothing within 3 minutes");
           }
@@ -251,18 +274,18 @@ public final class BenchCommand {
 
     /** Consumes the scores topic until it stops growing after the replay (read-committed). */
     private void awaitScores(String bootstrap, String topic, long start, long quietMillis) {
-      java.util.Map<String, Object> cfg = consumerConfig(bootstrap, "bench-reader-" + start);
-      java.util.Set<String> ids = new java.util.HashSet<>();
+      Map<String, Object> cfg = consumerConfig(bootstrap, "bench-reader-" + start);
+      Set<String> ids = new HashSet<>();
       long quietSince = System.currentTimeMillis();
-      try (org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> c =
-          new org.apache.kafka.clients.consumer.KafkaConsumer<>(cfg)) {
+      try (KafkaConsumer<byte[], byte[]> c =
+          new KafkaConsumer<>(cfg)) {
         c.subscribe(List.of(topic));
         // stop after quietMillis without new scores (the job has caught up) or 10 min in all
         while (System.currentTimeMillis() - quietSince < quietMillis
             && System.currentTimeMillis() - start < 600_000) {
-          var records = c.poll(java.time.Duration.ofMillis(500));
+          var records = c.poll(Duration.ofMillis(500));
           for (var r : records) {
-            if (ids.add(new String(r.key(), java.nio.charset.StandardCharsets.UTF_8))) {
+            if (ids.add(new String(r.key(), StandardCharsets.UTF_8))) {
               quietSince = System.currentTimeMillis();
             }
           }

@@ -20,7 +20,6 @@ import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.File;
 import java.io.PrintStream;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -132,7 +131,7 @@ public final class DemoCommand implements Callable<Integer> {
     LocalKafkaBroker broker = new LocalKafkaBroker(workDir.resolve("kafka"),
         LocalKafkaBroker.configuredLib().orElseThrow(() -> new IllegalStateException(
             "the Kafka broker's jars are missing: run bin/clickstream (it builds kafka-broker/target/lib)")));
-    LocalKafkaBroker.Started started = broker.start(freePort(), 2, Duration.ofSeconds(90), System.err);
+    LocalKafkaBroker.Started started = broker.start(LocalKafkaBroker.freePort(), 2, Duration.ofSeconds(90), System.err);
     String bootstrap = started.bootstrapServers();
     out.println("  broker at " + bootstrap);
     String topic = "clickstream-events";
@@ -247,13 +246,6 @@ public final class DemoCommand implements Callable<Integer> {
   private static void step(PrintStream out, String what) {
     out.println();
     out.println("== " + what);
-  }
-
-  /** A free local port for a broker of our own. */
-  static int freePort() throws java.io.IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
   }
 
   /**

@@ -104,7 +104,7 @@ public final class LocalKafkaBroker {
       throw new IllegalStateException("port " + port + " on 127.0.0.1 is already in use "
           + "(another Kafka broker?): choose another with --port");
     }
-    int controllerPort = freePort();
+    int controllerPort = freePort(port);
     Path properties = dir.resolve("server.properties");
     writeServerProperties(properties, port, controllerPort, numPartitions);
     Path log4j = dir.resolve("log4j2.properties");
@@ -364,9 +364,19 @@ public final class LocalKafkaBroker {
     }
   }
 
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
-      return s.getLocalPort();
+  /**
+   * A free port on 127.0.0.1 other than {@code taken}: the OS may hand out a port that was just
+   * closed again, and a broker refuses two listeners on one port.
+   */
+  public static int freePort(int... taken) throws IOException {
+    while (true) {
+      int port;
+      try (ServerSocket s = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
+        port = s.getLocalPort();
+      }
+      if (java.util.Arrays.stream(taken).noneMatch(t -> t == port)) {
+        return port;
+      }
     }
   }
 

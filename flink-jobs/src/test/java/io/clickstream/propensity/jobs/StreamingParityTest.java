@@ -403,7 +403,8 @@ class StreamingParityTest {
         Map.of("isolation.level", "read_committed"));
     List<String> keys = committed.stream()
         .map(r -> new String(r.key(), StandardCharsets.UTF_8)).collect(Collectors.toList());
-    assertThat(keys).doesNotHaveDuplicates().hasSize((int) nonPurchases)
+    assertThat(keys).as("scores read committed (open transactions: %s)", kafka.openTransactions())
+        .doesNotHaveDuplicates().hasSize((int) nonPurchases)
         .containsExactlyInAnyOrderElementsOf(
             scores.stream().map(r -> (String) r.getField("event_id")).collect(Collectors.toList()));
   }

@@ -1,11 +1,11 @@
 package io.clickstream.propensity.testing;
 
+import io.clickstream.propensity.kafka.LocalKafkaBroker;
+
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -85,8 +85,8 @@ public final class EmbeddedKafka implements AutoCloseable, BeforeAllCallback, Af
     long t0 = System.nanoTime();
     try {
       logDir = Files.createTempDirectory("embedded-kafka-");
-      int port = freePort();
-      int controllerPort = freePort();
+      int port = LocalKafkaBroker.freePort();
+      int controllerPort = LocalKafkaBroker.freePort(port);
       Properties props = brokerProperties(port, controllerPort, logDir);
       overrides.forEach(props::setProperty);
       KafkaConfig config = KafkaConfig.fromProps(props, false);
@@ -130,6 +130,24 @@ public final class EmbeddedKafka implements AutoCloseable, BeforeAllCallback, Af
 
   public Admin admin() {
     return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()));
+  }
+
+  /** The transactions the broker still has open (id, state, partitions): why a read-committed read stalls. */
+  public String openTransactions() {
+    try (Admin admin = admin()) {
+      var listed = admin.listTransactions().all().get(30, TimeUnit.SECONDS);
+      List<String> ids = listed.stream()
+          .filter(t -> t.state() != org.apache.kafka.clients.admin.TransactionState.COMPLETE_COMMIT
+              && t.state() != org.apache.kafka.clients.admin.TransactionState.COMPLETE_ABORT
+              && t.state() != org.apache.kafka.clients.admin.TransactionState.EMPTY)
+          .map(org.apache.kafka.clients.admin.TransactionListing::transactionalId).toList();
+      if (ids.isEmpty()) {
+        return "none";
+      }
+      return admin.describeTransactions(ids).all().get(30, TimeUnit.SECONDS).toString();
+    } catch (Exception e) {
+      return "unknown (" + e + ")";
+    }
   }
 
   /** Producer settings for this broker (byte[] keys and values); add or override freely. */
@@ -322,13 +340,6 @@ public final class EmbeddedKafka implements AutoCloseable, BeforeAllCallback, Af
     Exit.setHaltProcedure((code, message) -> {
       throw new IllegalStateException("Kafka called halt(" + code + "): " + message);
     });
-  }
-
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
-      s.setReuseAddress(true);
-      return s.getLocalPort();
-    }
   }
 
   private static void deleteRecursively(Path dir) {
