@@ -4,6 +4,7 @@ import io.clickstream.propensity.events.synthetic.ClickstreamGenerator;
 import io.clickstream.propensity.features.SessionPolicy;
 import io.clickstream.propensity.jobs.BackfillJob;
 import io.clickstream.propensity.jobs.BackfillReport;
+import io.clickstream.propensity.jobs.JobRunner;
 import io.clickstream.propensity.jobs.MeasuredRun;
 import io.clickstream.propensity.jobs.StreamingJob;
 import io.clickstream.propensity.kafka.LocalKafkaBroker;
@@ -200,7 +201,7 @@ public final class BenchCommand {
         // scores reach gold.session_scores on checkpoints: stay past two of them after the last
         awaitScores(bootstrap, "propensity-scores", start,
             Math.max(15_000, 2 * checkpointInterval.toMillis() + 2_000));
-        job.cancel().get();
+        JobRunner.cancelAndAwait(job, Duration.ofSeconds(120));
         // the measured events only: ingested (sent) after the warm-up
         ScoreSummary summary = ScoreSummary
             .ofIngestedSince(lakehouse.load(LakehouseTable.GOLD_SESSION_SCORES), start);

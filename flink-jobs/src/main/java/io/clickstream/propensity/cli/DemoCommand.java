@@ -183,7 +183,7 @@ public final class DemoCommand implements Callable<Integer> {
         before = now;
         Thread.sleep(5_000); // over two checkpoint intervals
       }
-      job.cancel().get();
+      JobRunner.cancelAndAwait(job, Duration.ofSeconds(120));
 
       step(out, "Summary");
       out.printf("Streamed %,d records in %.1f s%n", sent.sent(),

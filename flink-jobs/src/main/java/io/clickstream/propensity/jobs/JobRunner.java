@@ -1,6 +1,7 @@
 package io.clickstream.propensity.jobs;
 
 import java.io.PrintStream;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -33,6 +34,22 @@ public final class JobRunner {
         Throwable cause = failed.getCause() != null ? failed.getCause() : failed;
         throw new IllegalStateException("job '" + jobName + "' failed: " + rootMessage(cause), cause);
       }
+    }
+  }
+
+  /**
+   * Cancels the job and waits until it has stopped. {@link JobClient#cancel()} completes once the
+   * cancellation is acknowledged, while the tasks may still be closing their sinks (a Kafka writer
+   * aborting its transaction, say); whatever runs next must not overlap with them.
+   */
+  public static void cancelAndAwait(JobClient client, Duration timeout) throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    client.cancel().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    try {
+      client.getJobExecutionResult().get(
+          Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    } catch (ExecutionException cancelled) {
+      // the expected end of a cancelled job
     }
   }
 

@@ -28,8 +28,10 @@ import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.configuration.Configuration;
@@ -342,6 +344,13 @@ class StreamingParityTest {
     streamingJob(topic, lakehouse, false, true, Duration.ofSeconds(15)).addTo(env1);
     var client = env1.executeAsync("restart-1");
     Path checkpoint = awaitCheckpoint(checkpoints, Duration.ofSeconds(120));
+    // the first events were scored before that checkpoint: their transaction commits with it
+    long firstScored = first.stream()
+        .filter(e -> e.eventType != io.clickstream.propensity.events.EventType.PURCHASE)
+        .map(e -> e.eventId).distinct().count();
+    assertThat(kafka.consume(topic + "-scores", (int) firstScored, Duration.ofSeconds(60),
+            Map.of("isolation.level", "read_committed")))
+        .as("scores of the first events committed with checkpoint 1").hasSize((int) firstScored);
     kafka.produce(topic, records(middle));
     long scoredBeforeCancel = java.util.stream.Stream.concat(first.stream(), middle.stream())
         .filter(e -> e.eventType != io.clickstream.propensity.events.EventType.PURCHASE)
@@ -349,7 +358,7 @@ class StreamingParityTest {
     // read uncommitted: the middle events' scores were sent (in a transaction not committed yet)
     assertThat(kafka.consume(topic + "-scores", (int) scoredBeforeCancel, Duration.ofSeconds(60)))
         .as("run 1 scored the middle events").hasSizeGreaterThanOrEqualTo((int) scoredBeforeCancel);
-    client.cancel().get(60, TimeUnit.SECONDS);
+    JobRunner.cancelAndAwait(client, Duration.ofSeconds(120));
     assertThat(checkpointCount(checkpoints))
         .as("run 1 was cancelled before its second checkpoint (else nothing was in flight)").isEqualTo(1);
 
@@ -375,7 +384,7 @@ class StreamingParityTest {
       assertThat(System.nanoTime()).as("two more checkpoints in time").isLessThan(deadline);
       Thread.sleep(100);
     }
-    client2.cancel().get(60, TimeUnit.SECONDS);
+    JobRunner.cancelAndAwait(client2, Duration.ofSeconds(120));
 
     // exactly once in the tables: every record once in bronze, every event once in silver and
     // every non-purchase event scored once
@@ -403,10 +412,35 @@ class StreamingParityTest {
         Map.of("isolation.level", "read_committed"));
     List<String> keys = committed.stream()
         .map(r -> new String(r.key(), StandardCharsets.UTF_8)).collect(Collectors.toList());
-    assertThat(keys).as("scores read committed (open transactions: %s)", kafka.openTransactions())
+    assertThat(keys).as("scores read committed (open transactions: %s; %s)", kafka.openTransactions(),
+            missingByBatch(keys, first, middle, second, topic + "-scores"))
         .doesNotHaveDuplicates().hasSize((int) nonPurchases)
         .containsExactlyInAnyOrderElementsOf(
             scores.stream().map(r -> (String) r.getField("event_id")).collect(Collectors.toList()));
+  }
+
+  /** Which of the three batches the scores missing from {@code keys} belong to, and what the topic holds uncommitted. */
+  static String missingByBatch(List<String> keys, List<ClickEvent> first, List<ClickEvent> middle,
+      List<ClickEvent> second, String scoresTopic) {
+    Set<String> got = new HashSet<>(keys);
+    Map<String, Long> missing = new java.util.TreeMap<>();
+    for (var batch : Map.of("first", first, "middle", middle, "second", second).entrySet()) {
+      missing.put(batch.getKey(), batch.getValue().stream()
+          .filter(e -> e.eventType != io.clickstream.propensity.events.EventType.PURCHASE)
+          .filter(e -> !got.contains(e.eventId)).map(e -> e.eventId).distinct().count());
+    }
+    var all = kafka.consume(scoresTopic, Integer.MAX_VALUE, Duration.ofSeconds(5));
+    Map<String, String> batchOf = new HashMap<>();
+    first.forEach(e -> batchOf.put(e.eventId, "first"));
+    middle.forEach(e -> batchOf.put(e.eventId, "middle"));
+    second.forEach(e -> batchOf.put(e.eventId, "second"));
+    Map<String, Long> uncommittedByBatch = all.stream().collect(Collectors.groupingBy(
+        r -> batchOf.getOrDefault(new String(r.key(), StandardCharsets.UTF_8), "?"),
+        java.util.TreeMap::new, Collectors.counting()));
+    Map<Integer, Long> perPartition = all.stream().collect(
+        Collectors.groupingBy(r -> r.partition(), java.util.TreeMap::new, Collectors.counting()));
+    return "missing by batch " + missing + ", uncommitted read: " + all.size() + " records "
+        + perPartition + " per partition, " + uncommittedByBatch + " by batch";
   }
 
   static StreamingJob streamingJob(String topic, Lakehouse lakehouse, boolean bounded) {
