@@ -1,6 +1,7 @@
 package io.clickstream.propensity.features;
 
 import io.clickstream.propensity.events.serde.PipelineSerializers;
+import io.clickstream.propensity.events.serde.StateSerializers;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -114,7 +115,7 @@ public class DailyFeatureFunction<K>
   // The streaming state, declared once: the warm start (DailyStateBootstrap) writes the same.
 
   static ValueStateDescriptor<DailyState> stateDescriptor(FeatureSet set) {
-    return new ValueStateDescriptor<>(set.prefix() + "-daily", Types.POJO(DailyState.class));
+    return new ValueStateDescriptor<>(set.prefix() + "-daily", StateSerializers.DAILY_STATE);
   }
 
   static MapStateDescriptor<Long, int[]> pendingDescriptor(FeatureSet set) {

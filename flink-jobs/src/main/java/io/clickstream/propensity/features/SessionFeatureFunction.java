@@ -1,6 +1,7 @@
 package io.clickstream.propensity.features;
 
 import io.clickstream.propensity.events.serde.PipelineSerializers;
+import io.clickstream.propensity.events.serde.StateSerializers;
 import io.clickstream.propensity.events.ClickEvent;
 import io.clickstream.propensity.events.EventType;
 import java.util.ArrayList;
@@ -120,7 +121,7 @@ public class SessionFeatureFunction
   // The streaming state, declared once: the warm start (SessionStateBootstrap) writes the same.
 
   static ValueStateDescriptor<SessionState> stateDescriptor(FeatureSet set) {
-    return new ValueStateDescriptor<>(set.prefix() + "-session", Types.POJO(SessionState.class));
+    return new ValueStateDescriptor<>(set.prefix() + "-session", StateSerializers.SESSION_STATE);
   }
 
   static ValueStateDescriptor<Long> expiryTimerDescriptor(FeatureSet set) {
@@ -128,7 +129,7 @@ public class SessionFeatureFunction
   }
 
   static MapStateDescriptor<String, Boolean> seenIdsDescriptor(FeatureSet set) {
-    return new MapStateDescriptor<>(set.prefix() + "-seen-ids", Types.STRING, Types.BOOLEAN);
+    return new MapStateDescriptor<>(set.prefix() + "-seen-ids", StateSerializers.EVENT_ID, Types.BOOLEAN);
   }
 
   /** Event time (ms) of the timer that clears a key's streaming state after its expiry. */

@@ -1,6 +1,7 @@
 package io.clickstream.propensity.jobs;
 
 import io.clickstream.propensity.events.serde.PipelineSerializers;
+import io.clickstream.propensity.events.serde.StateSerializers;
 import io.clickstream.propensity.events.ClickEvent;
 import io.clickstream.propensity.events.IngestedRecord;
 import io.clickstream.propensity.features.DailyFeatureFunction;
@@ -99,7 +100,7 @@ public final class FeaturePipeline {
         continue; // computed by the cart and user stages (below): a sort and a shuffle fewer each
       }
       if (canonicalOrder && set == FeatureSet.CART) {
-        stage = stream.keyBy(new SetKey(set), Types.STRING).process(SessionFeatureFunction
+        stage = stream.keyBy(new SetKey(set), StateSerializers.STRING_KEY).process(SessionFeatureFunction
             .cartWithCartProduct(policy, tag, metricsTag(FeatureSet.CART_PRODUCT)));
         metrics.put(FeatureSet.CART_PRODUCT, stage.getSideOutput(metricsTag(FeatureSet.CART_PRODUCT)));
         stages.put(FeatureSet.CART_PRODUCT, stage);
@@ -109,13 +110,13 @@ public final class FeaturePipeline {
         metrics.put(FeatureSet.USER_PRODUCT, stage.getSideOutput(metricsTag(FeatureSet.USER_PRODUCT)));
         stages.put(FeatureSet.USER_PRODUCT, stage);
       } else if (set.isSession()) {
-        stage = stream.keyBy(new SetKey(set), Types.STRING).process(
+        stage = stream.keyBy(new SetKey(set), StateSerializers.STRING_KEY).process(
             new SessionFeatureFunction(set, policy, canonicalOrder, tag, goldFlushMillis));
       } else if (SetKey.isId(set)) {
         stage = stream.keyBy(new SetKey.Id(set), Types.LONG).process(
             new DailyFeatureFunction<Long>(set, canonicalOrder, tag, goldFlushMillis));
       } else {
-        stage = stream.keyBy(new SetKey(set), Types.STRING).process(
+        stage = stream.keyBy(new SetKey(set), StateSerializers.STRING_KEY).process(
             new DailyFeatureFunction<String>(set, canonicalOrder, tag, goldFlushMillis));
       }
       String name = !canonicalOrder ? stageUid(set)

@@ -5,6 +5,7 @@ import io.clickstream.propensity.events.EventFields;
 import io.clickstream.propensity.events.EventType;
 import io.clickstream.propensity.events.IngestedRecord;
 import io.clickstream.propensity.events.serde.PipelineSerializers;
+import io.clickstream.propensity.events.serde.StateSerializers;
 import io.clickstream.propensity.features.FeatureSet;
 import io.clickstream.propensity.features.SessionPolicy;
 import io.clickstream.propensity.features.SetKey;
@@ -108,7 +109,7 @@ public final class WarmStartJob {
       if (set.isSession()) {
         writer = writer.withOperator(uid, OperatorTransformation
             .bootstrapWith(out.sessionSeeds.get(set))
-            .keyBy(new StateBootstrap.SessionSeedKey(), Types.STRING)
+            .keyBy(new StateBootstrap.SessionSeedKey(), StateSerializers.STRING_KEY)
             .transform(new StateBootstrap.Session(set, policy)));
       } else if (SetKey.isId(set)) {
         writer = writer.withOperator(uid, OperatorTransformation
@@ -118,7 +119,7 @@ public final class WarmStartJob {
       } else {
         writer = writer.withOperator(uid, OperatorTransformation
             .bootstrapWith(out.dailySeeds.get(set))
-            .keyBy(new StateBootstrap.DailySeedKey(), Types.STRING)
+            .keyBy(new StateBootstrap.DailySeedKey(), StateSerializers.STRING_KEY)
             .transform(new StateBootstrap.Daily<String>(set)));
       }
     }

@@ -1,5 +1,6 @@
 package io.clickstream.propensity.features;
 
+import io.clickstream.propensity.events.serde.StateSerializers;
 import static io.clickstream.propensity.events.EventType.CART;
 import static io.clickstream.propensity.events.EventType.VIEW;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -45,7 +46,7 @@ class GoldRowsTest {
     var h = new KeyedOneInputStreamOperatorTestHarness<>(
         new KeyedProcessOperator<>(new SessionFeatureFunction(
             FeatureSet.CART, SessionPolicy.DEFAULT, false, TestEvents.METRICS, FLUSH)),
-        new SetKey(FeatureSet.CART), Types.STRING);
+        new SetKey(FeatureSet.CART), StateSerializers.STRING_KEY);
     h.open();
     return h;
   }

@@ -1,5 +1,6 @@
 package io.clickstream.propensity.features;
 
+import io.clickstream.propensity.events.serde.StateSerializers;
 import static io.clickstream.propensity.events.EventType.CART;
 import static io.clickstream.propensity.events.EventType.PURCHASE;
 import static io.clickstream.propensity.events.EventType.REMOVE_FROM_CART;
@@ -333,7 +334,7 @@ class SessionFeatureFunctionTest {
     try (var h = new KeyedOneInputStreamOperatorTestHarness<>(
         new org.apache.flink.streaming.api.operators.KeyedProcessOperator<>(
             SessionFeatureFunction.cartWithCartProduct(P, TestEvents.METRICS, cartProductRows)),
-        new SetKey(FeatureSet.CART), org.apache.flink.api.common.typeinfo.Types.STRING)) {
+        new SetKey(FeatureSet.CART), StateSerializers.STRING_KEY)) {
       h.open();
       feed(h, in);
       h.processWatermark(new Watermark(Long.MAX_VALUE));

@@ -1,5 +1,6 @@
 package io.clickstream.propensity.features;
 
+import io.clickstream.propensity.events.serde.StateSerializers;
 import io.clickstream.propensity.events.ClickEvent;
 import io.clickstream.propensity.events.EventIds;
 import io.clickstream.propensity.events.EventType;
@@ -70,7 +71,7 @@ public final class TestEvents {
     KeyedOneInputStreamOperatorTestHarness<String, FeaturedEvent, FeaturedEvent> h =
         new KeyedOneInputStreamOperatorTestHarness<>(
             new KeyedProcessOperator<>(new SessionFeatureFunction(set, policy, canonical, METRICS)),
-            new SetKey(set), Types.STRING);
+            new SetKey(set), StateSerializers.STRING_KEY);
     h.open();
     return h;
   }
@@ -80,7 +81,7 @@ public final class TestEvents {
     KeyedOneInputStreamOperatorTestHarness<String, FeaturedEvent, FeaturedEvent> h =
         new KeyedOneInputStreamOperatorTestHarness<>(
             new KeyedProcessOperator<>(new DailyFeatureFunction<String>(set, batch, METRICS)),
-            new SetKey(set), Types.STRING);
+            new SetKey(set), StateSerializers.STRING_KEY);
     h.open();
     return h;
   }

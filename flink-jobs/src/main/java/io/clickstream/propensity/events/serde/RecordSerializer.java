@@ -3,6 +3,7 @@ package io.clickstream.propensity.events.serde;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
 import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
@@ -41,12 +42,51 @@ abstract class RecordSerializer<T> extends TypeSerializerSingleton<T> {
     serialize(deserialize(source), target);
   }
 
+  private static final int STRING_NULL = 0;
+  private static final int STRING_CHARS = 1;
+  private static final int STRING_LATIN1_BASE = 2;
+
+  /**
+   * A nullable string. Keys, sessions and brands are Latin-1 (mostly ASCII): they go as their
+   * bytes in one write, where Flink's StringValue writes one call per character (the heap
+   * snapshots of the streaming job spent most of their time there). Any other string keeps the
+   * StringValue form, so every char survives (lone surrogates included).
+   */
   static void writeString(String s, DataOutputView out) throws IOException {
-    StringValue.writeString(s, out); // handles null
+    if (s == null) {
+      writeVarLong(STRING_NULL, out);
+    } else if (isLatin1(s)) {
+      writeVarLong(s.length() + (long) STRING_LATIN1_BASE, out);
+      out.write(s.getBytes(StandardCharsets.ISO_8859_1));
+    } else {
+      writeVarLong(STRING_CHARS, out);
+      StringValue.writeString(s, out);
+    }
   }
 
   static String readString(DataInputView in) throws IOException {
-    return StringValue.readString(in);
+    long code = readVarLong(in);
+    if (code == STRING_NULL) {
+      return null;
+    }
+    if (code == STRING_CHARS) {
+      return StringValue.readString(in);
+    }
+    if (code < STRING_LATIN1_BASE || code - STRING_LATIN1_BASE > Integer.MAX_VALUE) {
+      throw new IOException("malformed string header " + code);
+    }
+    byte[] bytes = new byte[(int) (code - STRING_LATIN1_BASE)];
+    in.readFully(bytes);
+    return new String(bytes, StandardCharsets.ISO_8859_1);
+  }
+
+  private static boolean isLatin1(String s) {
+    for (int i = 0, n = s.length(); i < n; i++) {
+      if (s.charAt(i) > 0xFF) {
+        return false;
+      }
+    }
+    return true;
   }
 
   static void writeDecimal(BigDecimal d, DataOutputView out) throws IOException {
@@ -131,10 +171,13 @@ abstract class RecordSerializer<T> extends TypeSerializerSingleton<T> {
     if (id == null) {
       out.writeByte(ID_NULL);
     } else if (isHex128(id)) {
-      out.writeByte(ID_HEX128);
-      for (int i = 0; i < 32; i += 2) {
-        out.writeByte((Character.digit(id.charAt(i), 16) << 4) | Character.digit(id.charAt(i + 1), 16));
+      byte[] b = new byte[17];
+      b[0] = ID_HEX128;
+      for (int i = 0; i < 16; i++) {
+        b[i + 1] = (byte) ((Character.digit(id.charAt(2 * i), 16) << 4)
+            | Character.digit(id.charAt(2 * i + 1), 16));
       }
+      out.write(b);
     } else {
       out.writeByte(ID_TEXT);
       writeString(id, out);
@@ -147,9 +190,11 @@ abstract class RecordSerializer<T> extends TypeSerializerSingleton<T> {
       case ID_NULL:
         return null;
       case ID_HEX128:
+        byte[] bytes = new byte[16];
+        in.readFully(bytes);
         char[] c = new char[32];
         for (int i = 0; i < 16; i++) {
-          int b = in.readByte();
+          int b = bytes[i];
           c[2 * i] = HEX[(b >> 4) & 0xF];
           c[2 * i + 1] = HEX[b & 0xF];
         }

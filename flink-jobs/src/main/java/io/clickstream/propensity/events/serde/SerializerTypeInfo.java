@@ -14,13 +14,26 @@ public final class SerializerTypeInfo<T> extends TypeInformation<T> {
 
   private final Class<T> type;
   private final SerializableSupplier<TypeSerializer<T>> serializer;
+  private final boolean keyType;
 
   /** A supplier that Flink can ship with the job graph. */
   public interface SerializableSupplier<S> extends Supplier<S>, java.io.Serializable {}
 
   public SerializerTypeInfo(Class<T> type, SerializableSupplier<TypeSerializer<T>> serializer) {
+    this(type, serializer, false);
+  }
+
+  private SerializerTypeInfo(
+      Class<T> type, SerializableSupplier<TypeSerializer<T>> serializer, boolean keyType) {
     this.type = type;
     this.serializer = serializer;
+    this.keyType = keyType;
+  }
+
+  /** Type information of a key ({@code keyBy}, map state keys): {@code T} must define equals and hashCode. */
+  public static <T> SerializerTypeInfo<T> forKey(
+      Class<T> type, SerializableSupplier<TypeSerializer<T>> serializer) {
+    return new SerializerTypeInfo<>(type, serializer, true);
   }
 
   @Override
@@ -50,7 +63,7 @@ public final class SerializerTypeInfo<T> extends TypeInformation<T> {
 
   @Override
   public boolean isKeyType() {
-    return false;
+    return keyType;
   }
 
   @Override
@@ -60,17 +73,19 @@ public final class SerializerTypeInfo<T> extends TypeInformation<T> {
 
   @Override
   public String toString() {
-    return type.getSimpleName() + "(hand-written serializer)";
+    return type.getSimpleName() + "(" + serializer.get().getClass().getSimpleName() + ")";
   }
 
   @Override
   public boolean equals(Object obj) {
-    return obj instanceof SerializerTypeInfo && ((SerializerTypeInfo<?>) obj).type == type;
+    // one class can have several serializers (a String as a key or as an event id)
+    return obj instanceof SerializerTypeInfo && ((SerializerTypeInfo<?>) obj).type == type
+        && ((SerializerTypeInfo<?>) obj).serializer.get().getClass() == serializer.get().getClass();
   }
 
   @Override
   public int hashCode() {
-    return type.hashCode();
+    return 31 * type.hashCode() + serializer.get().getClass().hashCode();
   }
 
   @Override

@@ -6,9 +6,11 @@ import io.clickstream.propensity.events.ClickEvent;
 import io.clickstream.propensity.events.EventIds;
 import io.clickstream.propensity.events.EventType;
 import io.clickstream.propensity.events.IngestedRecord;
+import io.clickstream.propensity.features.DailyState;
 import io.clickstream.propensity.features.FeatureSet;
 import io.clickstream.propensity.features.FeaturedEvent;
 import io.clickstream.propensity.features.KeyMetrics;
+import io.clickstream.propensity.features.SessionState;
 import java.io.IOException;
 import java.math.BigDecimal;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
@@ -131,5 +133,49 @@ class PipelineSerializersTest {
     m.lastEventTime = Long.MIN_VALUE;
     KeyMetrics back = roundTrip(PipelineSerializers.KeyMetricsSerializer.INSTANCE, m);
     assertThat(back).usingRecursiveComparison().isEqualTo(m);
+  }
+
+  @Test
+  void stringsOfAnyCharactersSurviveAndLatin1OnesAreBytes() throws IOException {
+    TypeSerializer<String> keys = StateSerializers.StringKeySerializer.INSTANCE;
+    for (String s : new String[] {"", "a", "520088904\u001f4d3b30da-a5e4-49df-b1a8-ba5943f1dd33",
+        "caf\u00e9 \u00ff", "\u65e5\u672c", "lone \ud800 surrogate", "x".repeat(70_000)}) {
+      assertThat(roundTrip(keys, s)).isEqualTo(s);
+    }
+    assertThat(roundTrip(StateSerializers.EventIdSerializer.INSTANCE, EventIds.of(event())))
+        .isEqualTo(EventIds.of(event()));
+    // a 36-character session id: one length byte and its bytes
+    DataOutputSerializer out = new DataOutputSerializer(64);
+    keys.serialize("4d3b30da-a5e4-49df-b1a8-ba5943f1dd33", out);
+    assertThat(out.length()).isEqualTo(37);
+    ClickEvent e = event();
+    e.brand = null;
+    e.userSession = "\u65e5\u672c \ud800";
+    assertThat(roundTrip(PipelineSerializers.ClickEventSerializer.INSTANCE, e)).isEqualTo(e);
+  }
+
+  @Test
+  void sessionAndDailyStatesKeepEveryField() throws IOException {
+    SessionState s = new SessionState();
+    s.counts = new int[] {3, 2, 1, 0, 70_000};
+    s.newestEventTime = -5;
+    s.purchasedSinceRestart = true;
+    s.userId = 7;
+    s.userSession = "s-1";
+    s.productId = Long.MAX_VALUE;
+    assertThat(roundTrip(StateSerializers.SessionStateSerializer.INSTANCE, s))
+        .usingRecursiveComparison().isEqualTo(s);
+    assertThat(roundTrip(StateSerializers.SessionStateSerializer.INSTANCE, new SessionState()))
+        .usingRecursiveComparison().isEqualTo(new SessionState());
+    DailyState d = new DailyState();
+    d.base = new int[] {1, 2, 3, 4};
+    d.snapshotDay = 18_000;
+    d.newestEventTime = 1_570_000_000L;
+    d.userId = 1;
+    d.productId = 2;
+    assertThat(roundTrip(StateSerializers.DailyStateSerializer.INSTANCE, d))
+        .usingRecursiveComparison().isEqualTo(d);
+    assertThat(roundTrip(StateSerializers.DailyStateSerializer.INSTANCE, new DailyState()))
+        .usingRecursiveComparison().isEqualTo(new DailyState());
   }
 }
