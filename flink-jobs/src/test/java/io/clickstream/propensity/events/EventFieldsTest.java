@@ -114,6 +114,10 @@ class EventFieldsTest {
     assertThat(EventFields.parseEventTime("2020-09-25T01:00:00+02:00"))
         .isEqualTo(Instant.parse("2020-09-24T23:00:00Z").getEpochSecond());
     assertThat(EventFields.parseEventTime("1969-12-31 23:59:59 UTC")).isEqualTo(-1L);
+    assertThat(EventFields.parseEventTime("2020-02-29 00:00:00 UTC"))
+        .isEqualTo(Instant.parse("2020-02-29T00:00:00Z").getEpochSecond());
+    assertThat(EventFields.parseEventTime("0000-01-01 00:00:00 UTC"))
+        .isEqualTo(Instant.parse("0000-01-01T00:00:00Z").getEpochSecond());
   }
 
   @ParameterizedTest
@@ -129,6 +133,12 @@ class EventFieldsTest {
     "2020-13-01 11:57:06 UTC",      // invalid month
     "2020-09-24 25:57:06 UTC",      // invalid hour
     "2020-09-24 11:60:06 UTC",      // invalid minute
+    "2020-09-24 11:57:60 UTC",      // invalid second (no leap seconds)
+    "2020-09-24 24:00:00 UTC",      // hour 24
+    "2019-02-29 00:00:00 UTC",      // not a leap year
+    "2020-09-24 11:5a:06 UTC",      // a letter among the digits
+    "2020-09-24 11:57:0\u0666 UTC", // a non-ASCII digit
+    "2020/09/24 11:57:06 UTC",      // other separators
     "2020-09-24T11:57:06+25:00",    // invalid offset
     "1600948626",                   // epoch number
     "2020-09-24 11:57:06 UTC trailing",
