@@ -67,7 +67,6 @@ public class SessionFeatureFunction
   private transient ValueState<SessionState> state;
   private transient ListState<FeaturedEvent> buffer;
   private transient MapState<String, Boolean> seenIds;
-  private transient ValueState<Long> expiryTimer;
   private transient Counter lateEvents;
   private transient Counter duplicates;
   private transient ValueState<Boolean> metricsDirty;
@@ -124,15 +123,15 @@ public class SessionFeatureFunction
     return new ValueStateDescriptor<>(set.prefix() + "-session", StateSerializers.SESSION_STATE);
   }
 
-  static ValueStateDescriptor<Long> expiryTimerDescriptor(FeatureSet set) {
-    return new ValueStateDescriptor<>(set.prefix() + "-expiry-timer", Types.LONG);
-  }
-
   static MapStateDescriptor<String, Boolean> seenIdsDescriptor(FeatureSet set) {
     return new MapStateDescriptor<>(set.prefix() + "-seen-ids", StateSerializers.EVENT_ID, Types.BOOLEAN);
   }
 
-  /** Event time (ms) of the timer that clears a key's streaming state after its expiry. */
+  /**
+   * Event time (ms) of the timer that clears a key's streaming state after its expiry. A function
+   * of the state, so the scheduled timer is never kept in state of its own (one entry per key
+   * fewer in every checkpoint).
+   */
   static long expiryTimerAt(SessionState s, SessionPolicy policy) {
     return Math.multiplyExact(s.expiresAfter(policy), 1000L) + 1;
   }
@@ -153,7 +152,6 @@ public class SessionFeatureFunction
       buffer = getRuntimeContext().getListState(
           new ListStateDescriptor<>(set.prefix() + "-buffer", PipelineSerializers.FEATURED_EVENT));
     } else {
-      expiryTimer = getRuntimeContext().getState(expiryTimerDescriptor(set));
       metricsDirty = getRuntimeContext().getState(
           new ValueStateDescriptor<>(set.prefix() + "-metrics-dirty", Types.BOOLEAN));
       if (deduplicates()) {
@@ -180,12 +178,21 @@ public class SessionFeatureFunction
       }
       seenIds.put(value.event.eventId, Boolean.TRUE);
     }
-    SessionState s = current();
+    SessionState stored = state.value();
+    SessionState s = stored != null ? stored : new SessionState();
+    // the timer the key has now (counting mutates the state in place)
+    long scheduled = stored != null ? expiryTimerAt(stored, policy) : Long.MIN_VALUE;
     count(s, value, out);
     state.update(s);
     GoldRows.emitOrDefer(ctx, metricsFlushMillis, metricsDirty,
         () -> ctx.output(metricsTag, metrics(s)));
-    scheduleExpiry(ctx, s);
+    long at = expiryTimerAt(s, policy);
+    if (at != scheduled) {
+      if (scheduled != Long.MIN_VALUE) {
+        ctx.timerService().deleteEventTimeTimer(scheduled);
+      }
+      ctx.timerService().registerEventTimeTimer(at);
+    }
   }
 
   @Override
@@ -201,14 +208,20 @@ public class SessionFeatureFunction
     }
     // Streaming: the watermark passed the key's expiry, so any in-order event would restart it
     // from zero anyway: drop the state, which can no longer matter.
-    Long scheduled = expiryTimer.value();
-    if (scheduled != null && scheduled == timestamp) {
-      flushMetrics(ctx);
-      state.clear();
-      expiryTimer.clear();
-      if (seenIds != null) {
-        seenIds.clear();
-      }
+    SessionState s = state.value();
+    if (s == null) {
+      return;
+    }
+    long at = expiryTimerAt(s, policy);
+    if (at > timestamp) {
+      // a timer of another session policy (restored from a run with other TTLs): use this one's
+      ctx.timerService().registerEventTimeTimer(at);
+      return;
+    }
+    flushMetrics(ctx);
+    state.clear();
+    if (seenIds != null) {
+      seenIds.clear();
     }
   }
 
@@ -312,21 +325,4 @@ public class SessionFeatureFunction
     e.setCounts(s, st.counts);
   }
 
-  private SessionState current() throws Exception {
-    SessionState s = state.value();
-    return s != null ? s : new SessionState();
-  }
-
-  private void scheduleExpiry(Context ctx, SessionState s) throws Exception {
-    long at = expiryTimerAt(s, policy);
-    Long scheduled = expiryTimer.value();
-    if (scheduled != null && scheduled == at) {
-      return;
-    }
-    if (scheduled != null) {
-      ctx.timerService().deleteEventTimeTimer(scheduled);
-    }
-    ctx.timerService().registerEventTimeTimer(at);
-    expiryTimer.update(at);
-  }
 }

@@ -20,7 +20,6 @@ public final class StateBootstrap {
     private final FeatureSet set;
     private final SessionPolicy policy;
     private transient ValueState<SessionState> state;
-    private transient ValueState<Long> expiryTimer;
     private transient MapState<String, Boolean> seenIds;
 
     public Session(FeatureSet set, SessionPolicy policy) {
@@ -31,7 +30,6 @@ public final class StateBootstrap {
     @Override
     public void open(OpenContext openContext) {
       state = getRuntimeContext().getState(SessionFeatureFunction.stateDescriptor(set));
-      expiryTimer = getRuntimeContext().getState(SessionFeatureFunction.expiryTimerDescriptor(set));
       if (set == FeatureSet.CART) {
         seenIds = getRuntimeContext().getMapState(SessionFeatureFunction.seenIdsDescriptor(set));
       }
@@ -40,9 +38,8 @@ public final class StateBootstrap {
     @Override
     public void processElement(SessionSeed seed, Context ctx) throws Exception {
       state.update(seed.state);
-      long at = SessionFeatureFunction.expiryTimerAt(seed.state, policy);
-      ctx.timerService().registerEventTimeTimer(at);
-      expiryTimer.update(at);
+      ctx.timerService().registerEventTimeTimer(
+          SessionFeatureFunction.expiryTimerAt(seed.state, policy));
       if (seenIds != null) {
         for (String id : seed.seenIds) {
           seenIds.put(id, Boolean.TRUE);

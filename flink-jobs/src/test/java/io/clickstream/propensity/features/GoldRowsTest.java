@@ -1,12 +1,12 @@
 package io.clickstream.propensity.features;
 
-import io.clickstream.propensity.events.serde.StateSerializers;
 import static io.clickstream.propensity.events.EventType.CART;
 import static io.clickstream.propensity.events.EventType.VIEW;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.clickstream.propensity.events.ClickEvent;
 import io.clickstream.propensity.events.EventType;
+import io.clickstream.propensity.events.serde.StateSerializers;
 import java.math.BigDecimal;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.Types;

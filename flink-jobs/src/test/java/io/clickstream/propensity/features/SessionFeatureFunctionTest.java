@@ -1,6 +1,5 @@
 package io.clickstream.propensity.features;
 
-import io.clickstream.propensity.events.serde.StateSerializers;
 import static io.clickstream.propensity.events.EventType.CART;
 import static io.clickstream.propensity.events.EventType.PURCHASE;
 import static io.clickstream.propensity.events.EventType.REMOVE_FROM_CART;
@@ -17,6 +16,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.clickstream.propensity.events.ClickEvent;
 import io.clickstream.propensity.events.EventType;
+import io.clickstream.propensity.events.serde.StateSerializers;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.stream.Collectors;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
@@ -425,6 +426,27 @@ class SessionFeatureFunctionTest {
       assertThat(h.numKeyedStateEntries()).isPositive();
       h.processWatermark(new Watermark((T0 + DAY + 1) * 1000L));
       assertThat(h.numKeyedStateEntries()).isZero();
+    }
+  }
+
+  @Test
+  void streamingExpiryFollowsTheSessionPolicyOfTheRunThatRestoresTheState() throws Exception {
+    org.apache.flink.runtime.checkpoint.OperatorSubtaskState snapshot;
+    try (var h = TestEvents.session(FeatureSet.CART, P, false)) {
+      feed(h, List.of(ev(T0, VIEW, 1, "s", 10, 2)));
+      snapshot = h.snapshot(1, 1);
+    }
+    // restored with a longer open TTL (60 days): the old 30-day timer must not clear the key
+    SessionPolicy longer = new SessionPolicy(Duration.ofDays(1), Duration.ofDays(60));
+    try (var h = new KeyedOneInputStreamOperatorTestHarness<>(
+        new KeyedProcessOperator<>(new SessionFeatureFunction(FeatureSet.CART, longer, false, TestEvents.METRICS)),
+        new SetKey(FeatureSet.CART), StateSerializers.STRING_KEY)) {
+      h.initializeState(snapshot);
+      h.open();
+      h.processWatermark(new Watermark((T0 + 30 * DAY) * 1000L + 1000L));
+      assertThat(h.numKeyedStateEntries()).as("kept past the old TTL").isPositive();
+      h.processWatermark(new Watermark((T0 + 60 * DAY) * 1000L + 1000L));
+      assertThat(h.numKeyedStateEntries()).as("cleared after the new TTL").isZero();
     }
   }
 

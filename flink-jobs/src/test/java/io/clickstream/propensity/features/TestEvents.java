@@ -1,9 +1,9 @@
 package io.clickstream.propensity.features;
 
-import io.clickstream.propensity.events.serde.StateSerializers;
 import io.clickstream.propensity.events.ClickEvent;
 import io.clickstream.propensity.events.EventIds;
 import io.clickstream.propensity.events.EventType;
+import io.clickstream.propensity.events.serde.StateSerializers;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.Arrays;
