@@ -16,7 +16,6 @@ import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.typeutils.ListTypeInfo;
 import org.apache.flink.metrics.Counter;
-import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -41,7 +40,7 @@ import org.apache.flink.util.OutputTag;
  * pending days kept in memory while the runtime is on its user.
  */
 public class DailyFeatureFunction<K>
-    extends KeyedProcessFunction<K, FeaturedEvent, FeaturedEvent> {
+    extends KeyedProcessFunction<K, FeaturedEvent, FeaturedEvent> implements GoldRows.Source {
   private static final long serialVersionUID = 1L;
   private static final long END_OF_INPUT = Long.MAX_VALUE;
   private static final long MILLIS_PER_DAY = 86_400_000L;
@@ -51,7 +50,6 @@ public class DailyFeatureFunction<K>
   private final OutputTag<KeyMetrics> metricsTag;
   /** Built once: Types.POJO runs the type extractor, far too slow to call per key. */
   private final OutputTag<DailySeed> finalStateTag;
-  private final long metricsFlushMillis;
   /** BATCH user stage only: also compute the user-product set (null = not). */
   private final OutputTag<KeyMetrics> userProductMetricsTag;
   private final OutputTag<DailySeed> userProductFinalStateTag;
@@ -63,7 +61,8 @@ public class DailyFeatureFunction<K>
   /** Events waiting for the watermark to pass their day's midnight, by epoch day. */
   private transient MapState<Long, List<FeaturedEvent>> waiting;
   private transient Counter lateEvents;
-  private transient ValueState<Boolean> metricsDirty;
+  /** Streaming, in a {@link GoldRows} operator: where the gold rows go (null = emitted at once). */
+  private transient GoldRows.Buffer goldRows;
   /**
    * BATCH user stage with user-product: each open user's user-product keys by product id. The
    * batch runtime has one user open at a time; keying by user keeps it right in any order.
@@ -75,16 +74,7 @@ public class DailyFeatureFunction<K>
    *     instead of one per event
    */
   public DailyFeatureFunction(FeatureSet set, boolean emitMetricsAtEnd, OutputTag<KeyMetrics> metricsTag) {
-    this(set, emitMetricsAtEnd, metricsTag, 0);
-  }
-
-  /**
-   * @param metricsFlushMillis streaming: emit a key's gold row at most once per this interval
-   *     (processing time) instead of with every event; 0 = with every event
-   */
-  public DailyFeatureFunction(FeatureSet set, boolean emitMetricsAtEnd,
-      OutputTag<KeyMetrics> metricsTag, long metricsFlushMillis) {
-    this(set, emitMetricsAtEnd, metricsTag, metricsFlushMillis, null);
+    this(set, emitMetricsAtEnd, metricsTag, null);
   }
 
   /**
@@ -93,12 +83,11 @@ public class DailyFeatureFunction<K>
    */
   public static DailyFeatureFunction<Long> userWithUserProduct(
       OutputTag<KeyMetrics> userMetricsTag, OutputTag<KeyMetrics> userProductMetricsTag) {
-    return new DailyFeatureFunction<>(FeatureSet.USER, true, userMetricsTag, 0, userProductMetricsTag);
+    return new DailyFeatureFunction<>(FeatureSet.USER, true, userMetricsTag, userProductMetricsTag);
   }
 
   private DailyFeatureFunction(FeatureSet set, boolean emitMetricsAtEnd,
-      OutputTag<KeyMetrics> metricsTag, long metricsFlushMillis,
-      OutputTag<KeyMetrics> userProductMetricsTag) {
+      OutputTag<KeyMetrics> metricsTag, OutputTag<KeyMetrics> userProductMetricsTag) {
     if (set.isSession()) {
       throw new IllegalArgumentException(set + " is a session set: use SessionFeatureFunction");
     }
@@ -106,7 +95,6 @@ public class DailyFeatureFunction<K>
     this.emitMetricsAtEnd = emitMetricsAtEnd;
     this.metricsTag = metricsTag;
     this.finalStateTag = finalStateTag(set);
-    this.metricsFlushMillis = metricsFlushMillis;
     this.userProductMetricsTag = userProductMetricsTag;
     this.userProductFinalStateTag =
         userProductMetricsTag == null ? null : finalStateTag(FeatureSet.USER_PRODUCT);
@@ -136,8 +124,6 @@ public class DailyFeatureFunction<K>
     waiting = getRuntimeContext().getMapState(new MapStateDescriptor<>(
         set.prefix() + "-waiting", Types.LONG, new ListTypeInfo<>(PipelineSerializers.FEATURED_EVENT)));
     lateEvents = getRuntimeContext().getMetricGroup().counter(set.prefix() + "LateEvents");
-    metricsDirty = getRuntimeContext().getState(
-        new ValueStateDescriptor<>(set.prefix() + "-metrics-dirty", Types.BOOLEAN));
     if (userProductMetricsTag != null) {
       userProducts = new HashMap<>();
     }
@@ -154,8 +140,7 @@ public class DailyFeatureFunction<K>
       out.collect(value);
       state.update(s);
       if (!emitMetricsAtEnd) {
-        GoldRows.emitOrDefer(ctx, metricsFlushMillis, metricsDirty,
-            () -> ctx.output(metricsTag, metrics(set, s, ownPending)));
+        emitGoldRow(ctx, metrics(set, s, ownPending));
       }
     } else {
       List<FeaturedEvent> days = waiting.get(day);
@@ -174,14 +159,6 @@ public class DailyFeatureFunction<K>
   @Override
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<FeaturedEvent> out)
       throws Exception {
-    if (ctx.timeDomain() == TimeDomain.PROCESSING_TIME) {
-      DailyState flushed = state.value();
-      if (Boolean.TRUE.equals(metricsDirty.value()) && flushed != null) {
-        ctx.output(metricsTag, metrics(set, flushed, ownPending));
-      }
-      metricsDirty.clear();
-      return;
-    }
     DailyState s = current();
     if (timestamp == END_OF_INPUT) {
       ctx.output(metricsTag, metrics(set, s, ownPending));
@@ -217,8 +194,20 @@ public class DailyFeatureFunction<K>
     }
     state.update(s);
     if (!emitMetricsAtEnd) {
-      GoldRows.emitOrDefer(ctx, metricsFlushMillis, metricsDirty,
-            () -> ctx.output(metricsTag, metrics(set, s, ownPending)));
+      emitGoldRow(ctx, metrics(set, s, ownPending));
+    }
+  }
+
+  @Override
+  public void bufferGoldRows(GoldRows.Buffer buffer) {
+    this.goldRows = buffer;
+  }
+
+  private void emitGoldRow(Context ctx, KeyMetrics row) {
+    if (goldRows != null) {
+      goldRows.put(ctx.getCurrentKey(), row);
+    } else {
+      ctx.output(metricsTag, row);
     }
   }
 

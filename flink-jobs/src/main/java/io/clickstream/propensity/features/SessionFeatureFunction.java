@@ -19,7 +19,6 @@ import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
-import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -45,7 +44,7 @@ import org.apache.flink.util.OutputTag;
  * cart-product key is replayed through the same code as in its own stage.
  */
 public class SessionFeatureFunction
-    extends KeyedProcessFunction<String, FeaturedEvent, FeaturedEvent> {
+    extends KeyedProcessFunction<String, FeaturedEvent, FeaturedEvent> implements GoldRows.Source {
   private static final long serialVersionUID = 1L;
 
   /** Exact duplicates removed by the cart stage (one per extra copy). */
@@ -59,7 +58,6 @@ public class SessionFeatureFunction
   private final boolean canonicalOrder;
   private final OutputTag<KeyMetrics> metricsTag;
   private final OutputTag<SessionSeed> finalStateTag;
-  private final long metricsFlushMillis;
   /** Canonical mode, cart stage only: also compute the cart-product set (null = not). */
   private final OutputTag<KeyMetrics> cartProductMetricsTag;
   private final OutputTag<SessionSeed> cartProductFinalStateTag;
@@ -69,7 +67,8 @@ public class SessionFeatureFunction
   private transient MapState<String, Boolean> seenIds;
   private transient Counter lateEvents;
   private transient Counter duplicates;
-  private transient ValueState<Boolean> metricsDirty;
+  /** Streaming, in a {@link GoldRows} operator: where the gold rows go (null = emitted at once). */
+  private transient GoldRows.Buffer goldRows;
 
   /**
    * @param set {@link FeatureSet#CART} or {@link FeatureSet#CART_PRODUCT}
@@ -78,16 +77,7 @@ public class SessionFeatureFunction
    */
   public SessionFeatureFunction(
       FeatureSet set, SessionPolicy policy, boolean canonicalOrder, OutputTag<KeyMetrics> metricsTag) {
-    this(set, policy, canonicalOrder, metricsTag, 0);
-  }
-
-  /**
-   * @param metricsFlushMillis streaming: emit a key's gold row at most once per this interval
-   *     (processing time) instead of with every event; 0 = with every event
-   */
-  public SessionFeatureFunction(FeatureSet set, SessionPolicy policy, boolean canonicalOrder,
-      OutputTag<KeyMetrics> metricsTag, long metricsFlushMillis) {
-    this(set, policy, canonicalOrder, metricsTag, metricsFlushMillis, null);
+    this(set, policy, canonicalOrder, metricsTag, null);
   }
 
   /**
@@ -97,12 +87,11 @@ public class SessionFeatureFunction
   public static SessionFeatureFunction cartWithCartProduct(SessionPolicy policy,
       OutputTag<KeyMetrics> cartMetricsTag, OutputTag<KeyMetrics> cartProductMetricsTag) {
     return new SessionFeatureFunction(
-        FeatureSet.CART, policy, true, cartMetricsTag, 0, cartProductMetricsTag);
+        FeatureSet.CART, policy, true, cartMetricsTag, cartProductMetricsTag);
   }
 
   private SessionFeatureFunction(FeatureSet set, SessionPolicy policy, boolean canonicalOrder,
-      OutputTag<KeyMetrics> metricsTag, long metricsFlushMillis,
-      OutputTag<KeyMetrics> cartProductMetricsTag) {
+      OutputTag<KeyMetrics> metricsTag, OutputTag<KeyMetrics> cartProductMetricsTag) {
     if (!set.isSession()) {
       throw new IllegalArgumentException(set + " is a daily set: use DailyFeatureFunction");
     }
@@ -111,7 +100,6 @@ public class SessionFeatureFunction
     this.canonicalOrder = canonicalOrder;
     this.metricsTag = metricsTag;
     this.finalStateTag = finalStateTag(set);
-    this.metricsFlushMillis = metricsFlushMillis;
     this.cartProductMetricsTag = cartProductMetricsTag;
     this.cartProductFinalStateTag =
         cartProductMetricsTag == null ? null : finalStateTag(FeatureSet.CART_PRODUCT);
@@ -152,8 +140,6 @@ public class SessionFeatureFunction
       buffer = getRuntimeContext().getListState(
           new ListStateDescriptor<>(set.prefix() + "-buffer", PipelineSerializers.FEATURED_EVENT));
     } else {
-      metricsDirty = getRuntimeContext().getState(
-          new ValueStateDescriptor<>(set.prefix() + "-metrics-dirty", Types.BOOLEAN));
       if (deduplicates()) {
         seenIds = getRuntimeContext().getMapState(seenIdsDescriptor(set));
       }
@@ -184,8 +170,7 @@ public class SessionFeatureFunction
     long scheduled = stored != null ? expiryTimerAt(stored, policy) : Long.MIN_VALUE;
     count(s, value, out);
     state.update(s);
-    GoldRows.emitOrDefer(ctx, metricsFlushMillis, metricsDirty,
-        () -> ctx.output(metricsTag, metrics(s)));
+    emitGoldRow(ctx, metrics(s));
     long at = expiryTimerAt(s, policy);
     if (at != scheduled) {
       if (scheduled != Long.MIN_VALUE) {
@@ -202,10 +187,6 @@ public class SessionFeatureFunction
       emitInCanonicalOrder(ctx, out);
       return;
     }
-    if (ctx.timeDomain() == TimeDomain.PROCESSING_TIME) {
-      flushMetrics(ctx);
-      return;
-    }
     // Streaming: the watermark passed the key's expiry, so any in-order event would restart it
     // from zero anyway: drop the state, which can no longer matter.
     SessionState s = state.value();
@@ -218,7 +199,6 @@ public class SessionFeatureFunction
       ctx.timerService().registerEventTimeTimer(at);
       return;
     }
-    flushMetrics(ctx);
     state.clear();
     if (seenIds != null) {
       seenIds.clear();
@@ -298,13 +278,17 @@ public class SessionFeatureFunction
     ctx.output(finalStateOut, seed);
   }
 
-  /** Emits the key's gold row if it changed since the last one. */
-  private void flushMetrics(OnTimerContext ctx) throws Exception {
-    SessionState s = state.value();
-    if (Boolean.TRUE.equals(metricsDirty.value()) && s != null) {
-      ctx.output(metricsTag, metrics(s));
+  @Override
+  public void bufferGoldRows(GoldRows.Buffer buffer) {
+    this.goldRows = buffer;
+  }
+
+  private void emitGoldRow(Context ctx, KeyMetrics row) {
+    if (goldRows != null) {
+      goldRows.put(ctx.getCurrentKey(), row);
+    } else {
+      ctx.output(metricsTag, row);
     }
-    metricsDirty.clear();
   }
 
   private KeyMetrics metrics(SessionState s) {

@@ -9,6 +9,7 @@ import io.clickstream.propensity.features.DailySeed;
 import io.clickstream.propensity.features.SessionSeed;
 import io.clickstream.propensity.features.FeatureSet;
 import io.clickstream.propensity.features.FeaturedEvent;
+import io.clickstream.propensity.features.GoldRows;
 import io.clickstream.propensity.features.KeyMetrics;
 import io.clickstream.propensity.features.SessionFeatureFunction;
 import io.clickstream.propensity.features.SessionPolicy;
@@ -22,6 +23,8 @@ import org.apache.flink.metrics.Counter;
 import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.KeyedStream;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.util.OutputTag;
 
@@ -110,14 +113,17 @@ public final class FeaturePipeline {
         metrics.put(FeatureSet.USER_PRODUCT, stage.getSideOutput(metricsTag(FeatureSet.USER_PRODUCT)));
         stages.put(FeatureSet.USER_PRODUCT, stage);
       } else if (set.isSession()) {
-        stage = stream.keyBy(new SetKey(set), StateSerializers.STRING_KEY).process(
-            new SessionFeatureFunction(set, policy, canonicalOrder, tag, goldFlushMillis));
+        stage = stage(stream.keyBy(new SetKey(set), StateSerializers.STRING_KEY),
+            new SessionFeatureFunction(set, policy, canonicalOrder, tag), tag,
+            canonicalOrder ? 0 : goldFlushMillis);
       } else if (SetKey.isId(set)) {
-        stage = stream.keyBy(new SetKey.Id(set), Types.LONG).process(
-            new DailyFeatureFunction<Long>(set, canonicalOrder, tag, goldFlushMillis));
+        stage = stage(stream.keyBy(new SetKey.Id(set), Types.LONG),
+            new DailyFeatureFunction<Long>(set, canonicalOrder, tag), tag,
+            canonicalOrder ? 0 : goldFlushMillis);
       } else {
-        stage = stream.keyBy(new SetKey(set), StateSerializers.STRING_KEY).process(
-            new DailyFeatureFunction<String>(set, canonicalOrder, tag, goldFlushMillis));
+        stage = stage(stream.keyBy(new SetKey(set), StateSerializers.STRING_KEY),
+            new DailyFeatureFunction<String>(set, canonicalOrder, tag), tag,
+            canonicalOrder ? 0 : goldFlushMillis);
       }
       String name = !canonicalOrder ? stageUid(set)
           : set == FeatureSet.CART ? "cart+cart_product-features"
@@ -141,6 +147,20 @@ public final class FeaturePipeline {
       });
     }
     return outputs;
+  }
+
+  /**
+   * A feature stage: the function on its own (gold rows emitted with every change, or at the end
+   * in BATCH), or in a {@link GoldRows} operator that coalesces them per key and interval.
+   */
+  private static <K, F extends KeyedProcessFunction<K, FeaturedEvent, FeaturedEvent> & GoldRows.Source>
+      SingleOutputStreamOperator<FeaturedEvent> stage(KeyedStream<FeaturedEvent, K> keyed, F function,
+          OutputTag<KeyMetrics> tag, long goldFlushMillis) {
+    if (goldFlushMillis <= 0) {
+      return keyed.process(function);
+    }
+    return keyed.transform("features", PipelineSerializers.FEATURED_EVENT,
+        new GoldRows<>(function, tag, goldFlushMillis));
   }
 
   /** Operator uid of a set's stage: keyed state lives under it (checkpoints, warm start). */

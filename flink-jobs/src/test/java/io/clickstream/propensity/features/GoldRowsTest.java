@@ -10,7 +10,6 @@ import io.clickstream.propensity.events.serde.StateSerializers;
 import java.math.BigDecimal;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
@@ -44,8 +43,8 @@ class GoldRowsTest {
   static KeyedOneInputStreamOperatorTestHarness<String, FeaturedEvent, FeaturedEvent> streamingCartStage()
       throws Exception {
     var h = new KeyedOneInputStreamOperatorTestHarness<>(
-        new KeyedProcessOperator<>(new SessionFeatureFunction(
-            FeatureSet.CART, SessionPolicy.DEFAULT, false, TestEvents.METRICS, FLUSH)),
+        new GoldRows<>(new SessionFeatureFunction(
+            FeatureSet.CART, SessionPolicy.DEFAULT, false, TestEvents.METRICS), TestEvents.METRICS, FLUSH),
         new SetKey(FeatureSet.CART), StateSerializers.STRING_KEY);
     h.open();
     return h;
@@ -98,22 +97,51 @@ class GoldRowsTest {
   }
 
   @Test
-  void sessionExpiryFlushesAPendingRowBeforeClearingTheState() throws Exception {
+  void aPendingRowOutlivesTheSessionStateItCameFrom() throws Exception {
     try (var h = streamingCartStage()) {
       feed(h, List.of(ev(T0, VIEW, 1, "s", 10, 2)));
       h.processWatermark(new Watermark((T0 + 31 * 86_400L) * 1000L));
+      assertThat(h.numKeyedStateEntries()).as("session expired").isZero();
+      h.setProcessingTime(FLUSH);
       assertThat(TestEvents.metrics(h)).singleElement()
           .satisfies(r -> assertThat(r.counts).containsExactly(1, 1, 0, 0));
-      h.setProcessingTime(FLUSH); // nothing left to flush
+      h.setProcessingTime(3 * FLUSH); // nothing left to flush
       assertThat(TestEvents.metrics(h)).hasSize(1);
     }
   }
 
   @Test
+  void everyPendingRowIsEmittedBeforeTheCheckpointBarrierAndAtTheEndOfInput() throws Exception {
+    try (var h = streamingCartStage()) {
+      h.setProcessingTime(1_000);
+      feed(h, List.of(ev(T0, VIEW, 1, "s", 10, 2), ev(T0 + 1, CART, 1, "s", 10, 3)));
+      h.prepareSnapshotPreBarrier(1);
+      // before its interval: the checkpoint that covers the events carries their rows
+      assertThat(TestEvents.metrics(h)).singleElement()
+          .satisfies(r -> assertThat(r.counts).containsExactly(2, 1, 1, 0));
+      h.setProcessingTime(1_000 + FLUSH);
+      assertThat(TestEvents.metrics(h)).as("not emitted twice").hasSize(1);
+      feed(h, List.of(ev(T0 + 2, VIEW, 2, "t", 11, 4)));
+      h.endInput();
+      h.getOneInputOperator().finish();
+      assertThat(TestEvents.metrics(h)).hasSize(2).last()
+          .satisfies(r -> assertThat(r.userId).isEqualTo(2));
+    }
+  }
+
+  @Test
+  void aZeroIntervalIsRefused() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> new GoldRows<>(
+            new SessionFeatureFunction(FeatureSet.CART, SessionPolicy.DEFAULT, false, TestEvents.METRICS),
+            TestEvents.METRICS, 0))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("positive");
+  }
+
+  @Test
   void dailyStageUpsertsEachChangedKeyOncePerInterval() throws Exception {
     try (var h = new KeyedOneInputStreamOperatorTestHarness<>(
-        new KeyedProcessOperator<>(new DailyFeatureFunction<String>(
-            FeatureSet.PRODUCT, false, TestEvents.METRICS, FLUSH)),
+        new GoldRows<>(new DailyFeatureFunction<String>(FeatureSet.PRODUCT, false, TestEvents.METRICS),
+            TestEvents.METRICS, FLUSH),
         new SetKey(FeatureSet.PRODUCT), Types.STRING)) {
       h.open();
       h.processWatermark(new Watermark(T0 * 1000L));

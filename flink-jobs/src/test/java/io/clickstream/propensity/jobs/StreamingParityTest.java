@@ -10,6 +10,7 @@ import io.clickstream.propensity.events.EventFields;
 import io.clickstream.propensity.events.ParseOutcome;
 import io.clickstream.propensity.events.synthetic.ClickstreamGenerator;
 import io.clickstream.propensity.features.FeatureRules;
+import io.clickstream.propensity.features.FeatureSet;
 import io.clickstream.propensity.features.SessionPolicy;
 import io.clickstream.propensity.lakehouse.Lakehouse;
 import io.clickstream.propensity.lakehouse.LakehouseTable;
@@ -231,6 +232,17 @@ class StreamingParityTest {
     long silver = read(lakehouse.load(LakehouseTable.SILVER_EVENTS)).size();
     assertThat(bronze).isEqualTo(rows.size() + 1);
     assertThat(silver + rejected.size()).isLessThanOrEqualTo(bronze);
+
+    // the gold tables, backfilled for the history and upserted by the stream, hold exactly what
+    // the batch backfill of everything holds: the current state of every key
+    Lakehouse full = Lakehouse.at(tmp.resolve("wh-full").toString());
+    for (FeatureSet set : FeatureSet.values()) {
+      LakehouseTable t = LakehouseTable.metricsOf(set);
+      List<String> streamed = read(lakehouse.load(t)).stream().map(Record::toString).sorted().toList();
+      List<String> batch = read(full.load(t)).stream().map(Record::toString).sorted().toList();
+      assertThat(streamed).as("%s after the stream", t.qualifiedName())
+          .doesNotHaveDuplicates().hasSameSizeAs(batch).containsExactlyElementsOf(batch);
+    }
   }
 
   /** The streamed part has ties within a cart, a day boundary and sessions that expire. */
