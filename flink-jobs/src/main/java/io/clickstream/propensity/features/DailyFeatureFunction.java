@@ -204,11 +204,7 @@ public class DailyFeatureFunction<K>
   }
 
   private void emitGoldRow(Context ctx, KeyMetrics row) {
-    if (goldRows != null) {
-      goldRows.put(ctx.getCurrentKey(), row);
-    } else {
-      ctx.output(metricsTag, row);
-    }
+    GoldRows.emit(goldRows, ctx, metricsTag, row);
   }
 
   /**

@@ -284,11 +284,7 @@ public class SessionFeatureFunction
   }
 
   private void emitGoldRow(Context ctx, KeyMetrics row) {
-    if (goldRows != null) {
-      goldRows.put(ctx.getCurrentKey(), row);
-    } else {
-      ctx.output(metricsTag, row);
-    }
+    GoldRows.emit(goldRows, ctx, metricsTag, row);
   }
 
   private KeyMetrics metrics(SessionState s) {
