@@ -63,10 +63,11 @@ public final class GoldRows<K> extends KeyedProcessOperator<K, FeaturedEvent, Fe
 
   private final OutputTag<KeyMetrics> tag;
   private final long flushMillis;
-  /** Latest row per key in order of the key's first change, i.e. of due time. */
+  /**
+   * Latest row per key in order of the key's first change, i.e. of due time. Rows restored from a
+   * checkpoint come first, each under a key of its own, due at once.
+   */
   private transient LinkedHashMap<Object, Pending> pending;
-  /** Rows restored from a checkpoint, emitted at the first tick. */
-  private transient List<KeyMetrics> restored;
   private transient ListState<KeyMetrics> pendingState;
 
   private static final class Pending {
@@ -100,17 +101,18 @@ public final class GoldRows<K> extends KeyedProcessOperator<K, FeaturedEvent, Fe
     super.initializeState(context);
     pendingState = context.getOperatorStateStore().getListState(
         new ListStateDescriptor<>("gold-rows-pending", PipelineSerializers.KEY_METRICS));
-    restored = new ArrayList<>();
+    pending = new LinkedHashMap<>();
     if (context.isRestored()) {
-      pendingState.get().forEach(restored::add);
+      for (KeyMetrics row : pendingState.get()) {
+        pending.put(new Object(), new Pending(Long.MIN_VALUE, row));
+      }
     }
   }
 
   @Override
   public void snapshotState(StateSnapshotContext context) throws Exception {
     super.snapshotState(context);
-    List<KeyMetrics> rows = new ArrayList<>(restored.size() + pending.size());
-    rows.addAll(restored);
+    List<KeyMetrics> rows = new ArrayList<>(pending.size());
     for (Pending p : pending.values()) {
       rows.add(p.row);
     }
@@ -119,7 +121,6 @@ public final class GoldRows<K> extends KeyedProcessOperator<K, FeaturedEvent, Fe
 
   @Override
   public void open() throws Exception {
-    pending = new LinkedHashMap<>();
     ((Source) userFunction).bufferGoldRows(this::put);
     super.open();
     scheduleTick();
@@ -139,10 +140,6 @@ public final class GoldRows<K> extends KeyedProcessOperator<K, FeaturedEvent, Fe
   public void onProcessingTime(long time) {
     // the clock, not the tick's time: a late callback emits all that is due by now
     long now = Math.max(time, getProcessingTimeService().getCurrentProcessingTime());
-    for (KeyMetrics row : restored) {
-      output.collect(tag, new StreamRecord<>(row));
-    }
-    restored.clear();
     Iterator<Map.Entry<Object, Pending>> it = pending.entrySet().iterator();
     while (it.hasNext()) {
       Pending p = it.next().getValue();
@@ -167,10 +164,6 @@ public final class GoldRows<K> extends KeyedProcessOperator<K, FeaturedEvent, Fe
   }
 
   private void emitAll() {
-    for (KeyMetrics row : restored) {
-      output.collect(tag, new StreamRecord<>(row));
-    }
-    restored.clear();
     for (Pending p : pending.values()) {
       output.collect(tag, new StreamRecord<>(p.row));
     }

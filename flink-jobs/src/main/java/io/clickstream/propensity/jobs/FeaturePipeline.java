@@ -93,6 +93,8 @@ public final class FeaturePipeline {
         .map(new ToFeaturedEvent()).name("to-featured").uid("to-featured")
         .returns(PipelineSerializers.FEATURED_EVENT);
 
+    // BATCH emits one gold row per key at the end: no coalescing
+    long streamingFlushMillis = canonicalOrder ? 0 : goldFlushMillis;
     Map<FeatureSet, DataStream<KeyMetrics>> metrics = new EnumMap<>(FeatureSet.class);
     Map<FeatureSet, SingleOutputStreamOperator<FeaturedEvent>> stages = new EnumMap<>(FeatureSet.class);
     DataStream<ClickEvent> duplicates = null;
@@ -115,15 +117,15 @@ public final class FeaturePipeline {
       } else if (set.isSession()) {
         stage = stage(stream.keyBy(new SetKey(set), StateSerializers.STRING_KEY),
             new SessionFeatureFunction(set, policy, canonicalOrder, tag), tag,
-            canonicalOrder ? 0 : goldFlushMillis);
+            streamingFlushMillis);
       } else if (SetKey.isId(set)) {
         stage = stage(stream.keyBy(new SetKey.Id(set), Types.LONG),
             new DailyFeatureFunction<Long>(set, canonicalOrder, tag), tag,
-            canonicalOrder ? 0 : goldFlushMillis);
+            streamingFlushMillis);
       } else {
         stage = stage(stream.keyBy(new SetKey(set), StateSerializers.STRING_KEY),
             new DailyFeatureFunction<String>(set, canonicalOrder, tag), tag,
-            canonicalOrder ? 0 : goldFlushMillis);
+            streamingFlushMillis);
       }
       String name = !canonicalOrder ? stageUid(set)
           : set == FeatureSet.CART ? "cart+cart_product-features"
