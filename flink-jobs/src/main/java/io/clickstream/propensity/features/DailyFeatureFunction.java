@@ -3,8 +3,6 @@ package io.clickstream.propensity.features;
 import io.clickstream.propensity.events.serde.PipelineSerializers;
 import io.clickstream.propensity.events.serde.StateSerializers;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -12,7 +10,6 @@ import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
-import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.typeutils.ListTypeInfo;
 import org.apache.flink.metrics.Counter;
@@ -34,10 +31,10 @@ import org.apache.flink.util.OutputTag;
  * <p>An event of a day older than the key's latest snapshot arrived after that snapshot was taken:
  * it is flagged late, gets the current snapshot, and counts from the next snapshot on.
  *
- * <p>In BATCH the user stage can carry the user-product set too ({@link #userWithUserProduct}):
- * a user-product key is a sub-key of its user, whose days the stage already walks in order, so
- * one sort and one shuffle are saved; each user-product key is counted by the same rule, its
- * pending days kept in memory while the runtime is on its user.
+ * <p>The user stage carries the user-product set too ({@link #userWithUserProduct}): a
+ * user-product key is a sub-key of its user, whose days the stage already walks in order, so one
+ * shuffle (and in BATCH one sort) is saved. Each user-product key is counted by the same rule,
+ * its state one entry of the user's map state.
  */
 public class DailyFeatureFunction<K>
     extends KeyedProcessFunction<K, FeaturedEvent, FeaturedEvent> implements GoldRows.Source {
@@ -50,24 +47,18 @@ public class DailyFeatureFunction<K>
   private final OutputTag<KeyMetrics> metricsTag;
   /** Built once: Types.POJO runs the type extractor, far too slow to call per key. */
   private final OutputTag<DailySeed> finalStateTag;
-  /** BATCH user stage only: also compute the user-product set (null = not). */
+  /** User stage only: also compute the user-product set (null = not). */
   private final OutputTag<KeyMetrics> userProductMetricsTag;
-  private final OutputTag<DailySeed> userProductFinalStateTag;
 
   private transient ValueState<DailyState> state;
-  /** Counts of days not yet folded into the snapshot, by epoch day. */
-  private transient MapState<Long, int[]> pending;
-  private transient PendingDays ownPending;
   /** Events waiting for the watermark to pass their day's midnight, by epoch day. */
   private transient MapState<Long, List<FeaturedEvent>> waiting;
+  /** User stage with user-product: the user's user-product keys, by product id. */
+  private transient MapState<Long, DailyState> userProducts;
   private transient Counter lateEvents;
+  private transient Counter userProductLateEvents;
   /** Streaming, in a {@link GoldRows} operator: where the gold rows go (null = emitted at once). */
   private transient GoldRows.Buffer goldRows;
-  /**
-   * BATCH user stage with user-product: each open user's user-product keys by product id. The
-   * batch runtime has one user open at a time; keying by user keeps it right in any order.
-   */
-  private transient Map<K, Map<Long, SubKey>> userProducts;
 
   /**
    * @param emitMetricsAtEnd true in BATCH mode: one gold metric row per key at the end of input
@@ -78,12 +69,13 @@ public class DailyFeatureFunction<K>
   }
 
   /**
-   * The BATCH user stage that also computes the user-product set (features, gold rows on
-   * {@code userProductMetricsTag}, final states on {@code finalStateTag(USER_PRODUCT)}).
+   * The user stage that also computes the user-product set (features, gold rows on
+   * {@code userProductMetricsTag}, final states with the user's on {@code finalStateTag(USER)}).
    */
-  public static DailyFeatureFunction<Long> userWithUserProduct(
+  public static DailyFeatureFunction<Long> userWithUserProduct(boolean emitMetricsAtEnd,
       OutputTag<KeyMetrics> userMetricsTag, OutputTag<KeyMetrics> userProductMetricsTag) {
-    return new DailyFeatureFunction<>(FeatureSet.USER, true, userMetricsTag, userProductMetricsTag);
+    return new DailyFeatureFunction<>(
+        FeatureSet.USER, emitMetricsAtEnd, userMetricsTag, userProductMetricsTag);
   }
 
   private DailyFeatureFunction(FeatureSet set, boolean emitMetricsAtEnd,
@@ -96,22 +88,20 @@ public class DailyFeatureFunction<K>
     this.metricsTag = metricsTag;
     this.finalStateTag = finalStateTag(set);
     this.userProductMetricsTag = userProductMetricsTag;
-    this.userProductFinalStateTag =
-        userProductMetricsTag == null ? null : finalStateTag(FeatureSet.USER_PRODUCT);
   }
 
-  // The streaming state, declared once: the warm start (DailyStateBootstrap) writes the same.
+  // The streaming state, declared once: the warm start (StateBootstrap.Daily) writes the same.
 
   static ValueStateDescriptor<DailyState> stateDescriptor(FeatureSet set) {
     return new ValueStateDescriptor<>(set.prefix() + "-daily", StateSerializers.DAILY_STATE);
   }
 
-  static MapStateDescriptor<Long, int[]> pendingDescriptor(FeatureSet set) {
+  static MapStateDescriptor<Long, DailyState> userProductsDescriptor() {
     return new MapStateDescriptor<>(
-        set.prefix() + "-pending", Types.LONG, PrimitiveArrayTypeInfo.INT_PRIMITIVE_ARRAY_TYPE_INFO);
+        FeatureSet.USER_PRODUCT.prefix() + "-daily", Types.LONG, StateSerializers.DAILY_STATE);
   }
 
-  /** Side output of the final state of every key (batch mode): the warm start's input. */
+  /** Side output of the final state of every key of the stage (batch mode): the warm start's input. */
   public static OutputTag<DailySeed> finalStateTag(FeatureSet set) {
     return new OutputTag<>(set.prefix() + "-final-state", Types.POJO(DailySeed.class));
   }
@@ -119,13 +109,13 @@ public class DailyFeatureFunction<K>
   @Override
   public void open(OpenContext openContext) {
     state = getRuntimeContext().getState(stateDescriptor(set));
-    pending = getRuntimeContext().getMapState(pendingDescriptor(set));
-    ownPending = PendingDays.of(pending);
     waiting = getRuntimeContext().getMapState(new MapStateDescriptor<>(
         set.prefix() + "-waiting", Types.LONG, new ListTypeInfo<>(PipelineSerializers.FEATURED_EVENT)));
     lateEvents = getRuntimeContext().getMetricGroup().counter(set.prefix() + "LateEvents");
     if (userProductMetricsTag != null) {
-      userProducts = new HashMap<>();
+      userProducts = getRuntimeContext().getMapState(userProductsDescriptor());
+      userProductLateEvents = getRuntimeContext().getMetricGroup()
+          .counter(FeatureSet.USER_PRODUCT.prefix() + "LateEvents");
     }
   }
 
@@ -136,11 +126,11 @@ public class DailyFeatureFunction<K>
     long midnight = day * MILLIS_PER_DAY;
     if (ctx.timerService().currentWatermark() >= midnight) {
       DailyState s = current();
-      count(set, s, ownPending, day, value);
+      countAll(ctx, s, day, value);
       out.collect(value);
       state.update(s);
       if (!emitMetricsAtEnd) {
-        emitGoldRow(ctx, metrics(set, s, ownPending));
+        emitGoldRow(ctx, metricsTag, metrics(set, s), null);
       }
     } else {
       List<FeaturedEvent> days = waiting.get(day);
@@ -161,18 +151,15 @@ public class DailyFeatureFunction<K>
       throws Exception {
     DailyState s = current();
     if (timestamp == END_OF_INPUT) {
-      ctx.output(metricsTag, metrics(set, s, ownPending));
-      ctx.output(finalStateTag, seed(String.valueOf(ctx.getCurrentKey()), s, ownPending));
+      ctx.output(metricsTag, metrics(set, s));
+      ctx.output(finalStateTag, DailySeed.of(set, s));
       state.clear();
-      pending.clear();
-      Map<Long, SubKey> products =
-          userProducts == null ? null : userProducts.remove(ctx.getCurrentKey());
-      if (products != null) {
-        for (SubKey up : products.values()) {
-          ctx.output(userProductMetricsTag, metrics(FeatureSet.USER_PRODUCT, up.state, up.pending));
-          ctx.output(userProductFinalStateTag, seed(
-              SetKey.userProductKey(up.state.userId, up.state.productId), up.state, up.pending));
+      if (userProducts != null) {
+        for (DailyState up : userProducts.values()) {
+          ctx.output(userProductMetricsTag, metrics(FeatureSet.USER_PRODUCT, up));
+          ctx.output(finalStateTag, DailySeed.of(FeatureSet.USER_PRODUCT, up));
         }
+        userProducts.clear();
       }
       return;
     }
@@ -182,19 +169,34 @@ public class DailyFeatureFunction<K>
       return;
     }
     waiting.remove(day);
-    Map<Long, SubKey> products = userProducts == null ? null
-        : userProducts.computeIfAbsent(ctx.getCurrentKey(), u -> new HashMap<>());
     for (FeaturedEvent e : events) {
-      count(set, s, ownPending, day, e);
-      if (products != null) {
-        SubKey up = products.computeIfAbsent(e.event.productId, p -> new SubKey());
-        count(FeatureSet.USER_PRODUCT, up.state, up.pending, day, e);
-      }
+      countAll(ctx, s, day, e);
       out.collect(e);
     }
     state.update(s);
     if (!emitMetricsAtEnd) {
-      emitGoldRow(ctx, metrics(set, s, ownPending));
+      emitGoldRow(ctx, metricsTag, metrics(set, s), null);
+    }
+  }
+
+  /** Counts {@code e} in the stage's set and (user stage) in its user-product key. */
+  private void countAll(Context ctx, DailyState s, long day, FeaturedEvent e) throws Exception {
+    if (count(set, s, day, e)) {
+      lateEvents.inc();
+    }
+    if (userProducts != null) {
+      long product = e.event.productId;
+      DailyState up = userProducts.get(product);
+      if (up == null) {
+        up = new DailyState();
+      }
+      if (count(FeatureSet.USER_PRODUCT, up, day, e)) {
+        userProductLateEvents.inc();
+      }
+      userProducts.put(product, up);
+      if (!emitMetricsAtEnd) {
+        emitGoldRow(ctx, userProductMetricsTag, metrics(FeatureSet.USER_PRODUCT, up), product);
+      }
     }
   }
 
@@ -203,141 +205,33 @@ public class DailyFeatureFunction<K>
     this.goldRows = buffer;
   }
 
-  private void emitGoldRow(Context ctx, KeyMetrics row) {
-    GoldRows.emit(goldRows, ctx, metricsTag, row);
+  private void emitGoldRow(Context ctx, OutputTag<KeyMetrics> tag, KeyMetrics row, Long subKey) {
+    GoldRows.emit(goldRows, ctx, tag, row, subKey);
   }
 
   /**
    * The rule: {@code e} of {@code day} gets the key's snapshot as of that day's midnight (set
-   * {@code s}'s four counts), then counts towards the snapshots of later days.
+   * {@code s}'s four counts), then counts towards the snapshots of later days. Returns whether
+   * {@code e} came after its day's snapshot was taken (late).
    */
-  private void count(FeatureSet s, DailyState st, PendingDays pendingDays, long day, FeaturedEvent e)
-      throws Exception {
-    if (day < st.snapshotDay) {
-      // its day's snapshot was taken already: late, it counts from the next snapshot on
+  private static boolean count(FeatureSet s, DailyState st, long day, FeaturedEvent e) {
+    boolean late = day < st.snapshotDay;
+    if (late) {
+      // its day's snapshot was taken already: it counts from the next snapshot on
       e.late = true;
-      lateEvents.inc();
     } else {
-      foldDaysBefore(st, pendingDays, day);
+      st.foldDaysBefore(day);
     }
     e.setCounts(s, st.base);
-    int[] dayCounts = pendingDays.get(day);
-    if (dayCounts == null) {
-      dayCounts = new int[FeatureRules.COUNTS_PER_SET];
-    }
-    FeatureRules.count(dayCounts, 0, e.event.eventType);
-    pendingDays.put(day, dayCounts);
+    st.count(day, e.event.eventType);
     st.newestEventTime = Math.max(st.newestEventTime, e.event.eventTime);
     st.userId = e.event.userId;
     st.productId = e.event.productId;
+    return late;
   }
 
-  /** Moves the pending counts of every day before {@code day} into the snapshot. */
-  private static void foldDaysBefore(DailyState s, PendingDays pendingDays, long day)
-      throws Exception {
-    Iterator<Map.Entry<Long, int[]>> it = pendingDays.iterator();
-    while (it.hasNext()) {
-      Map.Entry<Long, int[]> entry = it.next();
-      if (entry.getKey() < day) {
-        int[] c = entry.getValue();
-        for (int i = 0; i < c.length; i++) {
-          s.base[i] += c[i];
-        }
-        it.remove();
-      }
-    }
-    s.snapshotDay = day;
-  }
-
-  private static KeyMetrics metrics(FeatureSet set, DailyState s, PendingDays pendingDays)
-      throws Exception {
-    int[] total = s.base.clone();
-    Iterator<Map.Entry<Long, int[]>> it = pendingDays.iterator();
-    while (it.hasNext()) {
-      int[] c = it.next().getValue();
-      for (int i = 0; i < c.length; i++) {
-        total[i] += c[i];
-      }
-    }
-    return KeyMetrics.of(set, s.userId, null, s.productId, total, s.newestEventTime);
-  }
-
-  private static DailySeed seed(String key, DailyState s, PendingDays pendingDays) throws Exception {
-    List<Long> days = new ArrayList<>();
-    List<int[]> counts = new ArrayList<>();
-    Iterator<Map.Entry<Long, int[]>> it = pendingDays.iterator();
-    while (it.hasNext()) {
-      Map.Entry<Long, int[]> e = it.next();
-      days.add(e.getKey());
-      counts.add(e.getValue());
-    }
-    DailySeed seed = new DailySeed();
-    seed.key = key;
-    seed.state = s;
-    seed.pendingDays = days.stream().mapToLong(Long::longValue).toArray();
-    seed.pendingCounts = new int[days.size() * FeatureRules.COUNTS_PER_SET];
-    for (int i = 0; i < counts.size(); i++) {
-      System.arraycopy(counts.get(i), 0, seed.pendingCounts, i * FeatureRules.COUNTS_PER_SET,
-          FeatureRules.COUNTS_PER_SET);
-    }
-    return seed;
-  }
-
-  /**
-   * A key's per-day counts not folded into its snapshot yet: the stage's keyed MapState, or a plain
-   * map for the user-product sub-keys of the BATCH user stage.
-   */
-  private interface PendingDays {
-    int[] get(long day) throws Exception;
-
-    void put(long day, int[] counts) throws Exception;
-
-    /** All entries; supports remove. */
-    Iterator<Map.Entry<Long, int[]>> iterator() throws Exception;
-
-    static PendingDays of(MapState<Long, int[]> m) {
-      return new PendingDays() {
-        @Override
-        public int[] get(long day) throws Exception {
-          return m.get(day);
-        }
-
-        @Override
-        public void put(long day, int[] counts) throws Exception {
-          m.put(day, counts);
-        }
-
-        @Override
-        public Iterator<Map.Entry<Long, int[]>> iterator() throws Exception {
-          return m.iterator();
-        }
-      };
-    }
-
-    static PendingDays of(Map<Long, int[]> m) {
-      return new PendingDays() {
-        @Override
-        public int[] get(long day) {
-          return m.get(day);
-        }
-
-        @Override
-        public void put(long day, int[] counts) {
-          m.put(day, counts);
-        }
-
-        @Override
-        public Iterator<Map.Entry<Long, int[]>> iterator() {
-          return m.entrySet().iterator();
-        }
-      };
-    }
-  }
-
-  /** A user-product key of the BATCH user stage, kept while the runtime is on its user. */
-  private static final class SubKey {
-    final DailyState state = new DailyState();
-    final PendingDays pending = PendingDays.of(new HashMap<Long, int[]>());
+  private static KeyMetrics metrics(FeatureSet set, DailyState s) {
+    return KeyMetrics.of(set, s.userId, null, s.productId, s.total(), s.newestEventTime);
   }
 
   private DailyState current() throws Exception {

@@ -2,11 +2,16 @@ package io.clickstream.propensity.features;
 
 /** The final state of one daily key after a backfill (see {@link SessionSeed}). */
 public class DailySeed {
-  public String key;
+  /** The key's set: the stage's own, or (user stage) user-product. */
+  public FeatureSet set;
   public DailyState state;
-  /** Days whose counts are not folded into the snapshot yet, and their four counts each. */
-  public long[] pendingDays = new long[0];
-  public int[] pendingCounts = new int[0];
 
   public DailySeed() {}
+
+  static DailySeed of(FeatureSet set, DailyState state) {
+    DailySeed seed = new DailySeed();
+    seed.set = set;
+    seed.state = state;
+    return seed;
+  }
 }

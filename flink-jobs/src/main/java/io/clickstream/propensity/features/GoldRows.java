@@ -2,6 +2,7 @@ package io.clickstream.propensity.features;
 
 import io.clickstream.propensity.events.serde.PipelineSerializers;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -46,22 +47,32 @@ public final class GoldRows<K> extends KeyedProcessOperator<K, FeaturedEvent, Fe
     void bufferGoldRows(Buffer buffer);
   }
 
-  /** Where a function hands its rows (the current key's latest row replaces an earlier one). */
+  /** Where a function hands its rows (a key's latest row replaces an earlier one). */
   public interface Buffer {
     void put(Object key, KeyMetrics row);
   }
 
-  /** A function's gold row: to its buffer when in this operator, else emitted at once. */
+  /**
+   * A function's gold row: to its buffer when in this operator, else emitted at once.
+   *
+   * @param subKey null for the row of the current key, else the id (product) of the current key's
+   *     sub-key whose row this is (cart-product of a cart, user-product of a user)
+   */
   static void emit(Buffer buffer, KeyedProcessFunction<?, ?, ?>.Context ctx,
-      OutputTag<KeyMetrics> tag, KeyMetrics row) {
-    if (buffer != null) {
+      OutputTag<KeyMetrics> tag, KeyMetrics row, Long subKey) {
+    if (buffer == null) {
+      ctx.output(tag, row);
+    } else if (subKey == null) {
       buffer.put(ctx.getCurrentKey(), row);
     } else {
-      ctx.output(tag, row);
+      buffer.put(new SubKey(ctx.getCurrentKey(), subKey), row);
     }
   }
 
-  private final OutputTag<KeyMetrics> tag;
+  private record SubKey(Object key, long subKey) {}
+
+  /** The side output of each set's rows. */
+  private final Map<FeatureSet, OutputTag<KeyMetrics>> tags;
   private final long flushMillis;
   /**
    * Latest row per key in order of the key's first change, i.e. of due time. Rows restored from a
@@ -82,17 +93,17 @@ public final class GoldRows<K> extends KeyedProcessOperator<K, FeaturedEvent, Fe
 
   /**
    * @param function a {@link Source} feature function (streaming, arrival order)
-   * @param tag the side output of the stage's gold rows
+   * @param tags the side output of the gold rows of each set the stage computes
    * @param flushMillis a key's row is emitted at most once per this interval (positive)
    */
   public <F extends KeyedProcessFunction<K, FeaturedEvent, FeaturedEvent> & Source> GoldRows(
-      F function, OutputTag<KeyMetrics> tag, long flushMillis) {
+      F function, Map<FeatureSet, OutputTag<KeyMetrics>> tags, long flushMillis) {
     super(function);
     if (flushMillis <= 0) {
       throw new IllegalArgumentException("gold flush interval must be positive, got "
           + flushMillis + " ms (emit with every event by using the function on its own)");
     }
-    this.tag = tag;
+    this.tags = new EnumMap<>(tags);
     this.flushMillis = flushMillis;
   }
 
@@ -146,7 +157,7 @@ public final class GoldRows<K> extends KeyedProcessOperator<K, FeaturedEvent, Fe
       if (p.due > now) {
         break; // in due order: the rest is later
       }
-      output.collect(tag, new StreamRecord<>(p.row));
+      collect(p.row);
       it.remove();
     }
     scheduleTick();
@@ -165,8 +176,12 @@ public final class GoldRows<K> extends KeyedProcessOperator<K, FeaturedEvent, Fe
 
   private void emitAll() {
     for (Pending p : pending.values()) {
-      output.collect(tag, new StreamRecord<>(p.row));
+      collect(p.row);
     }
     pending.clear();
+  }
+
+  private void collect(KeyMetrics row) {
+    output.collect(tags.get(row.set), new StreamRecord<>(row));
   }
 }

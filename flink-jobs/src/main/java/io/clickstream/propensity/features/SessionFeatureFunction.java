@@ -38,10 +38,11 @@ import org.apache.flink.util.OutputTag;
  * </ul>
  *
  * <p>The cart stage also removes exact duplicates (same event_id), which always share a cart, and
- * the cart-product stage in canonical mode also sets the training label. In BATCH the cart stage
- * can carry the cart-product set too ({@link #cartWithCartProduct}): a cart-product key is a
- * sub-key of its cart, so the cart's one sort serves both sets and a shuffle is saved; each
- * cart-product key is replayed through the same code as in its own stage.
+ * the cart-product set in canonical mode also sets the training label. The cart stage carries the
+ * cart-product set too ({@link #cartWithCartProduct}): a cart-product key is a sub-key of its
+ * cart, so a shuffle (and in BATCH a sort) is saved. In canonical mode each cart-product key is
+ * replayed through the same code as in its own stage; in arrival mode its state is one entry of
+ * the cart's map state, and one expiry timer per cart clears what has expired.
  */
 public class SessionFeatureFunction
     extends KeyedProcessFunction<String, FeaturedEvent, FeaturedEvent> implements GoldRows.Source {
@@ -58,14 +59,16 @@ public class SessionFeatureFunction
   private final boolean canonicalOrder;
   private final OutputTag<KeyMetrics> metricsTag;
   private final OutputTag<SessionSeed> finalStateTag;
-  /** Canonical mode, cart stage only: also compute the cart-product set (null = not). */
+  /** Cart stage only: also compute the cart-product set (null = not). */
   private final OutputTag<KeyMetrics> cartProductMetricsTag;
-  private final OutputTag<SessionSeed> cartProductFinalStateTag;
 
   private transient ValueState<SessionState> state;
   private transient ListState<FeaturedEvent> buffer;
   private transient MapState<String, Boolean> seenIds;
+  /** Arrival mode, cart stage with cart-product: the cart's cart-product keys by product id. */
+  private transient MapState<Long, SessionState> cartProducts;
   private transient Counter lateEvents;
+  private transient Counter cartProductLateEvents;
   private transient Counter duplicates;
   /** Streaming, in a {@link GoldRows} operator: where the gold rows go (null = emitted at once). */
   private transient GoldRows.Buffer goldRows;
@@ -81,13 +84,15 @@ public class SessionFeatureFunction
   }
 
   /**
-   * The BATCH cart stage that also computes the cart-product set (features, label, gold rows on
-   * {@code cartProductMetricsTag}, final states on {@code finalStateTag(CART_PRODUCT)}).
+   * The cart stage that also computes the cart-product set (features, in canonical mode the label,
+   * gold rows on {@code cartProductMetricsTag}, final states with the cart's on
+   * {@code finalStateTag(CART)}).
    */
   public static SessionFeatureFunction cartWithCartProduct(SessionPolicy policy,
-      OutputTag<KeyMetrics> cartMetricsTag, OutputTag<KeyMetrics> cartProductMetricsTag) {
+      boolean canonicalOrder, OutputTag<KeyMetrics> cartMetricsTag,
+      OutputTag<KeyMetrics> cartProductMetricsTag) {
     return new SessionFeatureFunction(
-        FeatureSet.CART, policy, true, cartMetricsTag, cartProductMetricsTag);
+        FeatureSet.CART, policy, canonicalOrder, cartMetricsTag, cartProductMetricsTag);
   }
 
   private SessionFeatureFunction(FeatureSet set, SessionPolicy policy, boolean canonicalOrder,
@@ -101,8 +106,6 @@ public class SessionFeatureFunction
     this.metricsTag = metricsTag;
     this.finalStateTag = finalStateTag(set);
     this.cartProductMetricsTag = cartProductMetricsTag;
-    this.cartProductFinalStateTag =
-        cartProductMetricsTag == null ? null : finalStateTag(FeatureSet.CART_PRODUCT);
   }
 
   // The streaming state, declared once: the warm start (SessionStateBootstrap) writes the same.
@@ -115,6 +118,11 @@ public class SessionFeatureFunction
     return new MapStateDescriptor<>(set.prefix() + "-seen-ids", StateSerializers.EVENT_ID, Types.BOOLEAN);
   }
 
+  static MapStateDescriptor<Long, SessionState> cartProductsDescriptor() {
+    return new MapStateDescriptor<>(
+        FeatureSet.CART_PRODUCT.prefix() + "-session", Types.LONG, StateSerializers.SESSION_STATE);
+  }
+
   /**
    * Event time (ms) of the timer that clears a key's streaming state after its expiry. A function
    * of the state, so the scheduled timer is never kept in state of its own (one entry per key
@@ -124,7 +132,7 @@ public class SessionFeatureFunction
     return Math.multiplyExact(s.expiresAfter(policy), 1000L) + 1;
   }
 
-  /** Side output of the final state of every key (canonical mode): the warm start's input. */
+  /** Side output of the final state of every key of the stage (canonical mode): the warm start's input. */
   public static OutputTag<SessionSeed> finalStateTag(FeatureSet set) {
     return new OutputTag<>(set.prefix() + "-final-state", Types.POJO(SessionSeed.class));
   }
@@ -143,8 +151,15 @@ public class SessionFeatureFunction
       if (deduplicates()) {
         seenIds = getRuntimeContext().getMapState(seenIdsDescriptor(set));
       }
+      if (cartProductMetricsTag != null) {
+        cartProducts = getRuntimeContext().getMapState(cartProductsDescriptor());
+      }
     }
     lateEvents = getRuntimeContext().getMetricGroup().counter(set.prefix() + "LateEvents");
+    if (cartProductMetricsTag != null) {
+      cartProductLateEvents = getRuntimeContext().getMetricGroup()
+          .counter(FeatureSet.CART_PRODUCT.prefix() + "LateEvents");
+    }
     duplicates = getRuntimeContext().getMetricGroup().counter("duplicatesRemoved");
   }
 
@@ -168,9 +183,9 @@ public class SessionFeatureFunction
     SessionState s = stored != null ? stored : new SessionState();
     // the timer the key has now (counting mutates the state in place)
     long scheduled = stored != null ? expiryTimerAt(stored, policy) : Long.MIN_VALUE;
-    count(s, value, out);
+    apply(set, s, value);
     state.update(s);
-    emitGoldRow(ctx, metrics(s));
+    emitGoldRow(ctx, metricsTag, metrics(set, s), null);
     long at = expiryTimerAt(s, policy);
     if (at != scheduled) {
       if (scheduled != Long.MIN_VALUE) {
@@ -178,6 +193,23 @@ public class SessionFeatureFunction
       }
       ctx.timerService().registerEventTimeTimer(at);
     }
+    if (cartProducts != null) {
+      long product = value.event.productId;
+      SessionState cp = cartProducts.get(product);
+      if (cp == null) {
+        cp = new SessionState();
+      }
+      apply(FeatureSet.CART_PRODUCT, cp, value);
+      cartProducts.put(product, cp);
+      emitGoldRow(ctx, cartProductMetricsTag, metrics(FeatureSet.CART_PRODUCT, cp), product);
+      long cpAt = expiryTimerAt(cp, policy);
+      if (cpAt > at) {
+        // a cart-product can outlive its cart (a purchase of another product shortens the cart's
+        // TTL only): its own timer, which the cart's timer does not replace
+        ctx.timerService().registerEventTimeTimer(cpAt);
+      }
+    }
+    out.collect(value);
   }
 
   @Override
@@ -187,21 +219,37 @@ public class SessionFeatureFunction
       emitInCanonicalOrder(ctx, out);
       return;
     }
-    // Streaming: the watermark passed the key's expiry, so any in-order event would restart it
-    // from zero anyway: drop the state, which can no longer matter.
+    // Streaming: the watermark passed the expiry of the cart or of one of its cart-products. Any
+    // in-order event would restart an expired key from zero anyway: drop its state, which can no
+    // longer matter, and make sure what is left has a timer (under this run's session policy,
+    // which may differ from that of the run a restored timer came from).
     SessionState s = state.value();
-    if (s == null) {
-      return;
+    if (s != null) {
+      if (expiryTimerAt(s, policy) <= timestamp) {
+        state.clear();
+        if (seenIds != null) {
+          seenIds.clear();
+        }
+      } else {
+        ctx.timerService().registerEventTimeTimer(expiryTimerAt(s, policy));
+      }
     }
-    long at = expiryTimerAt(s, policy);
-    if (at > timestamp) {
-      // a timer of another session policy (restored from a run with other TTLs): use this one's
-      ctx.timerService().registerEventTimeTimer(at);
-      return;
-    }
-    state.clear();
-    if (seenIds != null) {
-      seenIds.clear();
+    if (cartProducts != null) {
+      long latest = Long.MIN_VALUE;
+      var it = cartProducts.values().iterator();
+      while (it.hasNext()) {
+        long cpAt = expiryTimerAt(it.next(), policy);
+        if (cpAt <= timestamp) {
+          it.remove();
+        } else {
+          latest = Math.max(latest, cpAt);
+        }
+      }
+      if (latest != Long.MIN_VALUE) {
+        ctx.timerService().registerEventTimeTimer(latest);
+      } else {
+        cartProducts.clear(); // an emptied map would otherwise stay an entry of the state
+      }
     }
   }
 
@@ -238,12 +286,10 @@ public class SessionFeatureFunction
         byProduct.computeIfAbsent(e.event.productId, k -> new ArrayList<>()).add(e);
       }
       for (List<FeaturedEvent> product : byProduct.values()) {
-        replay(FeatureSet.CART_PRODUCT, product,
-            SetKey.of(FeatureSet.CART_PRODUCT, product.get(0).event), ctx,
-            cartProductMetricsTag, cartProductFinalStateTag);
+        replay(FeatureSet.CART_PRODUCT, product, ctx, cartProductMetricsTag);
       }
     }
-    replay(set, events, ctx.getCurrentKey(), ctx, metricsTag, finalStateTag);
+    replay(set, events, ctx, metricsTag);
     for (FeaturedEvent e : events) {
       out.collect(e);
     }
@@ -253,8 +299,8 @@ public class SessionFeatureFunction
    * Canonical mode: counts one key's events of {@code s} in canonical order (and the label for
    * cart-product), then emits the key's gold row and final state.
    */
-  private void replay(FeatureSet s, List<FeaturedEvent> events, String key, OnTimerContext ctx,
-      OutputTag<KeyMetrics> metricsOut, OutputTag<SessionSeed> finalStateOut) {
+  private void replay(FeatureSet s, List<FeaturedEvent> events, OnTimerContext ctx,
+      OutputTag<KeyMetrics> metricsOut) {
     if (s == FeatureSet.CART_PRODUCT) {
       // label: a purchase of the same cart-product comes later in canonical order
       boolean purchaseLater = false;
@@ -270,12 +316,12 @@ public class SessionFeatureFunction
     ctx.output(metricsOut,
         KeyMetrics.of(s, events.get(events.size() - 1).event, st.counts, st.newestEventTime));
     SessionSeed seed = new SessionSeed();
-    seed.key = key;
+    seed.set = s;
     seed.state = st;
     if (s == FeatureSet.CART) {
       seed.seenIds = events.stream().map(e -> e.event.eventId).toArray(String[]::new);
     }
-    ctx.output(finalStateOut, seed);
+    ctx.output(finalStateTag, seed);
   }
 
   @Override
@@ -283,23 +329,18 @@ public class SessionFeatureFunction
     this.goldRows = buffer;
   }
 
-  private void emitGoldRow(Context ctx, KeyMetrics row) {
-    GoldRows.emit(goldRows, ctx, metricsTag, row);
+  private void emitGoldRow(Context ctx, OutputTag<KeyMetrics> tag, KeyMetrics row, Long subKey) {
+    GoldRows.emit(goldRows, ctx, tag, row, subKey);
   }
 
-  private KeyMetrics metrics(SessionState s) {
+  private static KeyMetrics metrics(FeatureSet set, SessionState s) {
     return KeyMetrics.of(set, s.userId, s.userSession, s.productId, s.counts, s.newestEventTime);
-  }
-
-  private void count(SessionState s, FeaturedEvent e, Collector<FeaturedEvent> out) {
-    apply(set, s, e);
-    out.collect(e);
   }
 
   /** Counts {@code e} into the key's state and copies the set's counts into {@code e}. */
   private void apply(FeatureSet s, SessionState st, FeaturedEvent e) {
     if (st.apply(e.event, policy)) {
-      lateEvents.inc();
+      (s == set ? lateEvents : cartProductLateEvents).inc();
       e.late = true;
     }
     e.setCounts(s, st.counts);

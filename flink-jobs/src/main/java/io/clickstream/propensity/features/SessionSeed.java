@@ -5,7 +5,8 @@ package io.clickstream.propensity.features;
  * exactly the state it would have had after streaming the same history.
  */
 public class SessionSeed {
-  public String key;
+  /** The key's set: the stage's own, or (cart stage) cart-product. */
+  public FeatureSet set;
   public SessionState state;
   /** Event ids seen by the key (cart stage only: streaming deduplication), else empty. */
   public String[] seenIds = new String[0];

@@ -59,10 +59,15 @@ public final class SetKey implements KeySelector<FeaturedEvent, String> {
     return userId + String.valueOf(SEP) + productId;
   }
 
+  /** The key of a cart. */
+  public static String cartKey(long userId, String userSession) {
+    return userId + String.valueOf(SEP) + userSession;
+  }
+
   public static String of(FeatureSet set, ClickEvent e) {
     switch (set) {
       case CART:
-        return e.userId + String.valueOf(SEP) + e.userSession;
+        return cartKey(e.userId, e.userSession);
       case CART_PRODUCT:
         return e.userId + String.valueOf(SEP) + e.userSession + SEP + e.productId;
       case USER:

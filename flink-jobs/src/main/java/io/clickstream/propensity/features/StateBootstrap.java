@@ -14,46 +14,51 @@ import org.apache.flink.state.api.functions.KeyedStateBootstrapFunction;
 public final class StateBootstrap {
   private StateBootstrap() {}
 
-  /** Session sets: state, expiry timer and (cart) the event ids seen. */
-  public static final class Session extends KeyedStateBootstrapFunction<String, SessionSeed> {
+  /**
+   * The cart stage: each cart's state, event ids seen and expiry timer, and its cart-products'
+   * states (one entry each in the cart's map) with the timers of those that outlive the cart.
+   */
+  public static final class Cart extends KeyedStateBootstrapFunction<String, SessionSeed> {
     private static final long serialVersionUID = 1L;
-    private final FeatureSet set;
     private final SessionPolicy policy;
     private transient ValueState<SessionState> state;
     private transient MapState<String, Boolean> seenIds;
+    private transient MapState<Long, SessionState> cartProducts;
 
-    public Session(FeatureSet set, SessionPolicy policy) {
-      this.set = set;
+    public Cart(SessionPolicy policy) {
       this.policy = policy;
     }
 
     @Override
     public void open(OpenContext openContext) {
-      state = getRuntimeContext().getState(SessionFeatureFunction.stateDescriptor(set));
-      if (set == FeatureSet.CART) {
-        seenIds = getRuntimeContext().getMapState(SessionFeatureFunction.seenIdsDescriptor(set));
-      }
+      state = getRuntimeContext().getState(SessionFeatureFunction.stateDescriptor(FeatureSet.CART));
+      seenIds = getRuntimeContext().getMapState(
+          SessionFeatureFunction.seenIdsDescriptor(FeatureSet.CART));
+      cartProducts = getRuntimeContext().getMapState(SessionFeatureFunction.cartProductsDescriptor());
     }
 
     @Override
     public void processElement(SessionSeed seed, Context ctx) throws Exception {
-      state.update(seed.state);
+      // a timer per seed: the streaming function drops the extra ones when they fire
       ctx.timerService().registerEventTimeTimer(
           SessionFeatureFunction.expiryTimerAt(seed.state, policy));
-      if (seenIds != null) {
-        for (String id : seed.seenIds) {
-          seenIds.put(id, Boolean.TRUE);
-        }
+      if (seed.set == FeatureSet.CART_PRODUCT) {
+        cartProducts.put(seed.state.productId, seed.state);
+        return;
+      }
+      state.update(seed.state);
+      for (String id : seed.seenIds) {
+        seenIds.put(id, Boolean.TRUE);
       }
     }
   }
 
-  /** Daily sets: snapshot state and the counts of days not folded yet. */
-  public static final class Daily<K> extends KeyedStateBootstrapFunction<K, DailySeed> {
+  /** A daily stage: each key's snapshot state and (user stage) its user-products' states. */
+  public static final class Daily extends KeyedStateBootstrapFunction<Long, DailySeed> {
     private static final long serialVersionUID = 1L;
     private final FeatureSet set;
     private transient ValueState<DailyState> state;
-    private transient MapState<Long, int[]> pending;
+    private transient MapState<Long, DailyState> userProducts;
 
     public Daily(FeatureSet set) {
       this.set = set;
@@ -62,52 +67,43 @@ public final class StateBootstrap {
     @Override
     public void open(OpenContext openContext) {
       state = getRuntimeContext().getState(DailyFeatureFunction.stateDescriptor(set));
-      pending = getRuntimeContext().getMapState(DailyFeatureFunction.pendingDescriptor(set));
+      if (set == FeatureSet.USER) {
+        userProducts = getRuntimeContext().getMapState(DailyFeatureFunction.userProductsDescriptor());
+      }
     }
 
     @Override
     public void processElement(DailySeed seed, Context ctx) throws Exception {
-      state.update(seed.state);
-      for (int i = 0; i < seed.pendingDays.length; i++) {
-        int[] c = new int[FeatureRules.COUNTS_PER_SET];
-        System.arraycopy(seed.pendingCounts, i * FeatureRules.COUNTS_PER_SET, c, 0, c.length);
-        pending.put(seed.pendingDays[i], c);
+      if (seed.set == FeatureSet.USER_PRODUCT) {
+        userProducts.put(seed.state.productId, seed.state);
+      } else {
+        state.update(seed.state);
       }
     }
   }
 
-  /** Key of a seed: the same string key the feature stage uses ({@link SetKey}). */
-  public static final class SessionSeedKey implements KeySelector<SessionSeed, String> {
+  /** Key of a cart-stage seed: its cart, as the stage keys it ({@link SetKey}). */
+  public static final class CartSeedKey implements KeySelector<SessionSeed, String> {
     private static final long serialVersionUID = 1L;
 
     @Override
     public String getKey(SessionSeed seed) {
-      return seed.key;
+      return SetKey.cartKey(seed.state.userId, seed.state.userSession);
     }
   }
 
-  /** Key of a daily seed of a single-id set (user, product): the same Long the stage keys by. */
-  public static final class DailySeedIdKey implements KeySelector<DailySeed, Long> {
+  /** Key of a daily stage's seed (user or product stage): the same Long the stage keys by. */
+  public static final class DailySeedKey implements KeySelector<DailySeed, Long> {
     private static final long serialVersionUID = 1L;
-    private final FeatureSet set;
+    private final FeatureSet stage;
 
-    public DailySeedIdKey(FeatureSet set) {
-      this.set = set;
+    public DailySeedKey(FeatureSet stage) {
+      this.stage = stage;
     }
 
     @Override
     public Long getKey(DailySeed seed) {
-      return SetKey.idOf(set, seed.state.userId, seed.state.productId);
-    }
-  }
-
-  /** Key of a daily seed. */
-  public static final class DailySeedKey implements KeySelector<DailySeed, String> {
-    private static final long serialVersionUID = 1L;
-
-    @Override
-    public String getKey(DailySeed seed) {
-      return seed.key;
+      return SetKey.idOf(stage, seed.state.userId, seed.state.productId);
     }
   }
 }

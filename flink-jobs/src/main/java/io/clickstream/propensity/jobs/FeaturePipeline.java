@@ -14,7 +14,10 @@ import io.clickstream.propensity.features.KeyMetrics;
 import io.clickstream.propensity.features.SessionFeatureFunction;
 import io.clickstream.propensity.features.SessionPolicy;
 import io.clickstream.propensity.features.SetKey;
+import java.util.Arrays;
 import java.util.EnumMap;
+import java.util.List;
+import java.util.stream.Collectors;
 import java.util.Map;
 import org.apache.flink.api.common.functions.FilterFunction;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -33,15 +36,18 @@ import org.apache.flink.util.OutputTag;
  * and the five sets' current state out. Sources and sinks are the caller's (files or Kafka in,
  * Iceberg or test collectors out).
  *
- * <p>Stage order matters for streaming: the cart stage is keyed right after the source, so a cart's
- * events reach it in Kafka offset order (the topic is keyed by user_id); the cart-product stage has
- * one upstream subtask per cart; the daily sets are order-insensitive within a day.
- *
- * <p>In BATCH the sub-key sets ride along with their parent key's stage (cart-product with cart,
- * user-product with user): three keyed stages instead of five, the same rules, the same outputs.
+ * <p>Three keyed stages compute the five sets: the sub-key sets ride along with their parent key's
+ * stage (cart-product with cart, user-product with user), the same rules with two shuffles fewer.
+ * Stage order matters for streaming: the cart stage is keyed right after the source, so a cart's
+ * events reach it in Kafka offset order (the topic is keyed by user_id); the daily sets are
+ * order-insensitive within a day.
  */
 public final class FeaturePipeline {
   private FeaturePipeline() {}
+
+  /** The keyed stages, in pipeline order, each named by the set it is keyed by. */
+  public static final List<FeatureSet> STAGES =
+      List.of(FeatureSet.CART, FeatureSet.USER, FeatureSet.PRODUCT);
 
   /** The streams the pipeline produces. */
   public static final class Outputs {
@@ -55,9 +61,9 @@ public final class FeaturePipeline {
     public final DataStream<ClickEvent> duplicates;
     /** Current state per key of each set (gold metric rows). */
     public final Map<FeatureSet, DataStream<KeyMetrics>> metrics;
-    /** Canonical (BATCH) mode: the final state of every key of the session sets (warm start). */
-    public final Map<FeatureSet, DataStream<SessionSeed>> sessionSeeds = new EnumMap<>(FeatureSet.class);
-    /** Canonical (BATCH) mode: the final state of every key of the daily sets (warm start). */
+    /** Canonical (BATCH) mode: the final state of every cart and cart-product key (warm start). */
+    public DataStream<SessionSeed> cartSeeds;
+    /** Canonical (BATCH) mode: the final state of every key of the user and product stages. */
     public final Map<FeatureSet, DataStream<DailySeed>> dailySeeds = new EnumMap<>(FeatureSet.class);
 
     Outputs(DataStream<IngestedRecord> bronze, DataStream<IngestedRecord> rejected,
@@ -94,78 +100,67 @@ public final class FeaturePipeline {
         .returns(PipelineSerializers.FEATURED_EVENT);
 
     // BATCH emits one gold row per key at the end: no coalescing
-    long streamingFlushMillis = canonicalOrder ? 0 : goldFlushMillis;
+    long flushMillis = canonicalOrder ? 0 : goldFlushMillis;
+
+    SingleOutputStreamOperator<FeaturedEvent> cart = stage(
+        stream.keyBy(new SetKey(FeatureSet.CART), StateSerializers.STRING_KEY),
+        SessionFeatureFunction.cartWithCartProduct(policy, canonicalOrder,
+            metricsTag(FeatureSet.CART), metricsTag(FeatureSet.CART_PRODUCT)),
+        flushMillis, FeatureSet.CART, FeatureSet.CART_PRODUCT);
+    SingleOutputStreamOperator<FeaturedEvent> user = stage(
+        cart.keyBy(new SetKey.Id(FeatureSet.USER), Types.LONG),
+        DailyFeatureFunction.userWithUserProduct(canonicalOrder,
+            metricsTag(FeatureSet.USER), metricsTag(FeatureSet.USER_PRODUCT)),
+        flushMillis, FeatureSet.USER, FeatureSet.USER_PRODUCT);
+    SingleOutputStreamOperator<FeaturedEvent> product = stage(
+        user.keyBy(new SetKey.Id(FeatureSet.PRODUCT), Types.LONG),
+        new DailyFeatureFunction<Long>(FeatureSet.PRODUCT, canonicalOrder,
+            metricsTag(FeatureSet.PRODUCT)),
+        flushMillis, FeatureSet.PRODUCT);
+
     Map<FeatureSet, DataStream<KeyMetrics>> metrics = new EnumMap<>(FeatureSet.class);
-    Map<FeatureSet, SingleOutputStreamOperator<FeaturedEvent>> stages = new EnumMap<>(FeatureSet.class);
-    DataStream<ClickEvent> duplicates = null;
-    for (FeatureSet set : FeatureSet.values()) {
-      OutputTag<KeyMetrics> tag = metricsTag(set);
-      SingleOutputStreamOperator<FeaturedEvent> stage;
-      if (canonicalOrder && (set == FeatureSet.CART_PRODUCT || set == FeatureSet.USER_PRODUCT)) {
-        continue; // computed by the cart and user stages (below): a sort and a shuffle fewer each
-      }
-      if (canonicalOrder && set == FeatureSet.CART) {
-        stage = stream.keyBy(new SetKey(set), StateSerializers.STRING_KEY).process(SessionFeatureFunction
-            .cartWithCartProduct(policy, tag, metricsTag(FeatureSet.CART_PRODUCT)));
-        metrics.put(FeatureSet.CART_PRODUCT, stage.getSideOutput(metricsTag(FeatureSet.CART_PRODUCT)));
-        stages.put(FeatureSet.CART_PRODUCT, stage);
-      } else if (canonicalOrder && set == FeatureSet.USER) {
-        stage = stream.keyBy(new SetKey.Id(set), Types.LONG).process(DailyFeatureFunction
-            .userWithUserProduct(tag, metricsTag(FeatureSet.USER_PRODUCT)));
-        metrics.put(FeatureSet.USER_PRODUCT, stage.getSideOutput(metricsTag(FeatureSet.USER_PRODUCT)));
-        stages.put(FeatureSet.USER_PRODUCT, stage);
-      } else if (set.isSession()) {
-        stage = stage(stream.keyBy(new SetKey(set), StateSerializers.STRING_KEY),
-            new SessionFeatureFunction(set, policy, canonicalOrder, tag), tag,
-            streamingFlushMillis);
-      } else if (SetKey.isId(set)) {
-        stage = stage(stream.keyBy(new SetKey.Id(set), Types.LONG),
-            new DailyFeatureFunction<Long>(set, canonicalOrder, tag), tag,
-            streamingFlushMillis);
-      } else {
-        stage = stage(stream.keyBy(new SetKey(set), StateSerializers.STRING_KEY),
-            new DailyFeatureFunction<String>(set, canonicalOrder, tag), tag,
-            streamingFlushMillis);
-      }
-      String name = !canonicalOrder ? stageUid(set)
-          : set == FeatureSet.CART ? "cart+cart_product-features"
-          : set == FeatureSet.USER ? "user+user_product-features" : stageUid(set);
-      stage.name(name).uid(stageUid(set)).returns(PipelineSerializers.FEATURED_EVENT);
-      metrics.put(set, stage.getSideOutput(tag));
-      stages.put(set, stage);
-      if (set == FeatureSet.CART) {
-        duplicates = stage.getSideOutput(SessionFeatureFunction.DUPLICATES);
-      }
-      stream = stage;
-    }
-    Outputs outputs = new Outputs(ingested, rejected, stream, duplicates, metrics);
+    metrics.put(FeatureSet.CART, cart.getSideOutput(metricsTag(FeatureSet.CART)));
+    metrics.put(FeatureSet.CART_PRODUCT, cart.getSideOutput(metricsTag(FeatureSet.CART_PRODUCT)));
+    metrics.put(FeatureSet.USER, user.getSideOutput(metricsTag(FeatureSet.USER)));
+    metrics.put(FeatureSet.USER_PRODUCT, user.getSideOutput(metricsTag(FeatureSet.USER_PRODUCT)));
+    metrics.put(FeatureSet.PRODUCT, product.getSideOutput(metricsTag(FeatureSet.PRODUCT)));
+    Outputs outputs = new Outputs(ingested, rejected, product,
+        cart.getSideOutput(SessionFeatureFunction.DUPLICATES), metrics);
     if (canonicalOrder) {
-      stages.forEach((set, stage) -> {
-        if (set.isSession()) {
-          outputs.sessionSeeds.put(set, stage.getSideOutput(SessionFeatureFunction.finalStateTag(set)));
-        } else {
-          outputs.dailySeeds.put(set, stage.getSideOutput(DailyFeatureFunction.finalStateTag(set)));
-        }
-      });
+      outputs.cartSeeds = cart.getSideOutput(SessionFeatureFunction.finalStateTag(FeatureSet.CART));
+      outputs.dailySeeds.put(FeatureSet.USER,
+          user.getSideOutput(DailyFeatureFunction.finalStateTag(FeatureSet.USER)));
+      outputs.dailySeeds.put(FeatureSet.PRODUCT,
+          product.getSideOutput(DailyFeatureFunction.finalStateTag(FeatureSet.PRODUCT)));
     }
     return outputs;
   }
 
   /**
-   * A feature stage: the function on its own (gold rows emitted with every change, or at the end
-   * in BATCH), or in a {@link GoldRows} operator that coalesces them per key and interval.
+   * A feature stage keyed by {@code sets[0]} that computes {@code sets}: the function on its own
+   * (gold rows emitted with every change, or at the end in BATCH), or in a {@link GoldRows}
+   * operator that coalesces them per key and interval.
    */
   private static <K, F extends KeyedProcessFunction<K, FeaturedEvent, FeaturedEvent> & GoldRows.Source>
       SingleOutputStreamOperator<FeaturedEvent> stage(KeyedStream<FeaturedEvent, K> keyed, F function,
-          OutputTag<KeyMetrics> tag, long goldFlushMillis) {
+          long goldFlushMillis, FeatureSet... sets) {
+    SingleOutputStreamOperator<FeaturedEvent> stage;
     if (goldFlushMillis <= 0) {
-      return keyed.process(function);
+      stage = keyed.process(function);
+    } else {
+      Map<FeatureSet, OutputTag<KeyMetrics>> tags = new EnumMap<>(FeatureSet.class);
+      for (FeatureSet set : sets) {
+        tags.put(set, metricsTag(set));
+      }
+      stage = keyed.transform("features", PipelineSerializers.FEATURED_EVENT,
+          new GoldRows<>(function, tags, goldFlushMillis));
     }
-    return keyed.transform("features", PipelineSerializers.FEATURED_EVENT,
-        new GoldRows<>(function, tag, goldFlushMillis));
+    String name = Arrays.stream(sets).map(FeatureSet::prefix).collect(Collectors.joining("+"))
+        + "-features";
+    return stage.name(name).uid(stageUid(sets[0])).returns(PipelineSerializers.FEATURED_EVENT);
   }
 
-  /** Operator uid of a set's stage: keyed state lives under it (checkpoints, warm start). */
+  /** Operator uid of a stage (keyed by {@code set}): its keyed state lives under it. */
   public static String stageUid(FeatureSet set) {
     return set.prefix() + "-features";
   }

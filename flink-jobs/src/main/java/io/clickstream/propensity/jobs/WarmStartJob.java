@@ -1,5 +1,7 @@
 package io.clickstream.propensity.jobs;
 
+import java.util.List;
+
 import io.clickstream.propensity.events.ClickEvent;
 import io.clickstream.propensity.events.EventFields;
 import io.clickstream.propensity.events.EventType;
@@ -104,24 +106,16 @@ public final class WarmStartJob {
 
     SavepointWriter writer =
         SavepointWriter.newSavepoint(env, new HashMapStateBackend(), MAX_PARALLELISM);
-    for (FeatureSet set : FeatureSet.values()) {
-      OperatorIdentifier uid = OperatorIdentifier.forUid(FeaturePipeline.stageUid(set));
-      if (set.isSession()) {
-        writer = writer.withOperator(uid, OperatorTransformation
-            .bootstrapWith(out.sessionSeeds.get(set))
-            .keyBy(new StateBootstrap.SessionSeedKey(), StateSerializers.STRING_KEY)
-            .transform(new StateBootstrap.Session(set, policy)));
-      } else if (SetKey.isId(set)) {
-        writer = writer.withOperator(uid, OperatorTransformation
-            .bootstrapWith(out.dailySeeds.get(set))
-            .keyBy(new StateBootstrap.DailySeedIdKey(set), Types.LONG)
-            .transform(new StateBootstrap.Daily<Long>(set)));
-      } else {
-        writer = writer.withOperator(uid, OperatorTransformation
-            .bootstrapWith(out.dailySeeds.get(set))
-            .keyBy(new StateBootstrap.DailySeedKey(), StateSerializers.STRING_KEY)
-            .transform(new StateBootstrap.Daily<String>(set)));
-      }
+    writer = writer.withOperator(
+        OperatorIdentifier.forUid(FeaturePipeline.stageUid(FeatureSet.CART)),
+        OperatorTransformation.bootstrapWith(out.cartSeeds)
+            .keyBy(new StateBootstrap.CartSeedKey(), StateSerializers.STRING_KEY)
+            .transform(new StateBootstrap.Cart(policy)));
+    for (FeatureSet stage : List.of(FeatureSet.USER, FeatureSet.PRODUCT)) {
+      writer = writer.withOperator(OperatorIdentifier.forUid(FeaturePipeline.stageUid(stage)),
+          OperatorTransformation.bootstrapWith(out.dailySeeds.get(stage))
+              .keyBy(new StateBootstrap.DailySeedKey(stage), Types.LONG)
+              .transform(new StateBootstrap.Daily(stage)));
     }
     writer.write(savepointPath);
   }

@@ -23,6 +23,8 @@ import java.util.Map;
 import java.util.Random;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The daily snapshot sets, user / product / user_product (FEATURES.md §3). */
 class DailyFeatureFunctionTest {
@@ -249,8 +251,32 @@ class DailyFeatureFunctionTest {
         .isInstanceOf(IllegalArgumentException.class);
   }
 
-  @Test
-  void batchUserStageWithUserProductEqualsTheSeparateStages() throws Exception {
+  /**
+   * Feeds {@code in} in list order: BATCH (no watermark until the end), or STREAMING with the
+   * watermark trailing the newest event time seen by 5 s, so that days close as they would live
+   * and the events that arrive after their day closed come out late.
+   */
+  static void feedInMode(
+      org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness<?, FeaturedEvent, FeaturedEvent> h,
+      List<ClickEvent> in, boolean batch) throws Exception {
+    long newest = Long.MIN_VALUE;
+    for (ClickEvent e : in) {
+      h.processElement(FeaturedEvent.of(e), e.eventTime * 1000L);
+      newest = Math.max(newest, e.eventTime);
+      if (!batch) {
+        h.processWatermark(new Watermark(newest * 1000L - 5000L));
+      }
+    }
+    h.processWatermark(new Watermark(Long.MAX_VALUE));
+  }
+
+  /**
+   * The user stage with the user-product set equals the two separate stages: in BATCH for any
+   * feeding order, in STREAMING for the same arrival order (late events included).
+   */
+  @ParameterizedTest(name = "batch={0}")
+  @ValueSource(booleans = {true, false})
+  void userStageWithUserProductEqualsTheSeparateStages(boolean batch) throws Exception {
     Random rnd = new Random(23);
     List<ClickEvent> in = new ArrayList<>();
     for (int i = 0; i < 400; i++) {
@@ -258,7 +284,17 @@ class DailyFeatureFunctionTest {
       in.add(ev(time, EventType.values()[rnd.nextInt(4)], 1 + rnd.nextInt(3), "s" + rnd.nextInt(2),
           1 + rnd.nextInt(4), rnd.nextInt(2), i + 2));
     }
-    Collections.shuffle(in, rnd);
+    if (batch) {
+      Collections.shuffle(in, rnd);
+    } else {
+      // roughly in time order, every tenth event a day or two behind: late
+      in.sort(java.util.Comparator.comparingLong(e -> e.eventTime));
+      for (int i = 10; i < in.size(); i += 10) {
+        ClickEvent e = in.get(i);
+        in.set(i, ev(e.eventTime - (1 + rnd.nextInt(2)) * DAY, e.eventType, e.userId,
+            e.userSession, e.productId, e.sourceOrder, e.sourceOffset));
+      }
+    }
     var userProductRows = new org.apache.flink.util.OutputTag<KeyMetrics>(
         "up-metrics", org.apache.flink.api.common.typeinfo.Types.POJO(KeyMetrics.class));
     List<FeaturedEvent> merged;
@@ -267,29 +303,32 @@ class DailyFeatureFunctionTest {
     List<DailySeed> mergedSeeds;
     try (var h = new org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness<>(
         new org.apache.flink.streaming.api.operators.KeyedProcessOperator<>(
-            DailyFeatureFunction.userWithUserProduct(TestEvents.METRICS, userProductRows)),
+            DailyFeatureFunction.userWithUserProduct(batch, TestEvents.METRICS, userProductRows)),
         new SetKey.Id(FeatureSet.USER), org.apache.flink.api.common.typeinfo.Types.LONG)) {
       h.open();
-      for (ClickEvent e : in) {
-        h.processElement(FeaturedEvent.of(e), e.eventTime * 1000L);
-      }
-      h.processWatermark(new Watermark(Long.MAX_VALUE));
+      feedInMode(h, in, batch);
       merged = h.extractOutputValues();
       mergedRows = TestEvents.values(h.getSideOutput(userProductRows));
       mergedUserRows = TestEvents.values(h.getSideOutput(TestEvents.METRICS));
-      mergedSeeds = TestEvents.values(h.getSideOutput(DailyFeatureFunction.finalStateTag(FeatureSet.USER_PRODUCT)));
+      mergedSeeds = TestEvents.values(h.getSideOutput(DailyFeatureFunction.finalStateTag(FeatureSet.USER)))
+          .stream().filter(seed -> seed.set == FeatureSet.USER_PRODUCT)
+          .collect(java.util.stream.Collectors.toList());
     }
     List<FeaturedEvent> separate;
     List<KeyMetrics> separateRows;
     List<DailySeed> separateSeeds;
-    try (var h = TestEvents.daily(FeatureSet.USER_PRODUCT, true)) {
-      feed(h, in);
-      h.processWatermark(new Watermark(Long.MAX_VALUE));
+    try (var h = TestEvents.daily(FeatureSet.USER_PRODUCT, batch)) {
+      feedInMode(h, in, batch);
       separate = h.extractOutputValues();
       separateRows = TestEvents.metrics(h);
       separateSeeds = TestEvents.values(h.getSideOutput(DailyFeatureFunction.finalStateTag(FeatureSet.USER_PRODUCT)));
     }
-    Map<String, FeaturedEvent> users = byPosition(runBatch(FeatureSet.USER, in));
+    List<FeaturedEvent> separateUsers;
+    try (var h = TestEvents.daily(FeatureSet.USER, batch)) {
+      feedInMode(h, in, batch);
+      separateUsers = h.extractOutputValues();
+    }
+    Map<String, FeaturedEvent> users = byPosition(separateUsers);
     Map<String, FeaturedEvent> userProducts = byPosition(separate);
     assertThat(merged).hasSameSizeAs(in);
     for (FeaturedEvent f : merged) {
@@ -298,12 +337,26 @@ class DailyFeatureFunctionTest {
           .containsExactly(countsOf(userProducts.get(p), FeatureSet.USER_PRODUCT));
       assertThat(countsOf(f, FeatureSet.USER)).as("user " + p)
           .containsExactly(countsOf(users.get(p), FeatureSet.USER));
+      assertThat(f.late).as("late " + p)
+          .isEqualTo(userProducts.get(p).late || users.get(p).late);
     }
     assertThat(merged).anySatisfy(f -> assertThat(countsOf(f, FeatureSet.USER_PRODUCT)[0]).isPositive());
-    assertThat(mergedRows).hasSize(12).usingRecursiveFieldByFieldElementComparator()
-        .containsExactlyInAnyOrderElementsOf(separateRows);
-    assertThat(mergedUserRows).hasSize(3);
-    assertThat(mergedSeeds).usingRecursiveFieldByFieldElementComparator()
-        .containsExactlyInAnyOrderElementsOf(separateSeeds);
+    // the latest row of each key (streaming upserts one per change, batch one per key)
+    assertThat(latestByKey(mergedRows).values()).usingRecursiveFieldByFieldElementComparator()
+        .containsExactlyInAnyOrderElementsOf(latestByKey(separateRows).values());
+    if (batch) {
+      assertThat(mergedRows).hasSize(12);
+      assertThat(mergedUserRows).hasSize(3);
+      assertThat(mergedSeeds).usingRecursiveFieldByFieldElementComparator()
+          .containsExactlyInAnyOrderElementsOf(separateSeeds);
+    } else {
+      assertThat(merged).as("some late events").anySatisfy(f -> assertThat(f.late).isTrue());
+    }
+  }
+
+  static Map<String, KeyMetrics> latestByKey(List<KeyMetrics> rows) {
+    Map<String, KeyMetrics> m = new HashMap<>();
+    rows.forEach(r -> m.put(r.userId + "/" + r.productId, r));
+    return m;
   }
 }

@@ -9,6 +9,7 @@ import io.clickstream.propensity.events.EventType;
 import io.clickstream.propensity.events.serde.StateSerializers;
 import java.math.BigDecimal;
 import java.util.List;
+import java.util.Map;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
@@ -44,7 +45,8 @@ class GoldRowsTest {
       throws Exception {
     var h = new KeyedOneInputStreamOperatorTestHarness<>(
         new GoldRows<>(new SessionFeatureFunction(
-            FeatureSet.CART, SessionPolicy.DEFAULT, false, TestEvents.METRICS), TestEvents.METRICS, FLUSH),
+            FeatureSet.CART, SessionPolicy.DEFAULT, false, TestEvents.METRICS),
+            Map.of(FeatureSet.CART, TestEvents.METRICS), FLUSH),
         new SetKey(FeatureSet.CART), StateSerializers.STRING_KEY);
     h.open();
     return h;
@@ -123,7 +125,8 @@ class GoldRowsTest {
     }
     try (var h = new KeyedOneInputStreamOperatorTestHarness<>(
         new GoldRows<>(new SessionFeatureFunction(
-            FeatureSet.CART, SessionPolicy.DEFAULT, false, TestEvents.METRICS), TestEvents.METRICS, FLUSH),
+            FeatureSet.CART, SessionPolicy.DEFAULT, false, TestEvents.METRICS),
+            Map.of(FeatureSet.CART, TestEvents.METRICS), FLUSH),
         new SetKey(FeatureSet.CART), StateSerializers.STRING_KEY)) {
       h.setProcessingTime(0);
       h.initializeState(snapshot);
@@ -144,7 +147,7 @@ class GoldRowsTest {
   void aZeroIntervalIsRefused() {
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> new GoldRows<>(
             new SessionFeatureFunction(FeatureSet.CART, SessionPolicy.DEFAULT, false, TestEvents.METRICS),
-            TestEvents.METRICS, 0))
+            Map.of(FeatureSet.CART, TestEvents.METRICS), 0))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("positive");
   }
 
@@ -152,7 +155,7 @@ class GoldRowsTest {
   void dailyStageUpsertsEachChangedKeyOncePerInterval() throws Exception {
     try (var h = new KeyedOneInputStreamOperatorTestHarness<>(
         new GoldRows<>(new DailyFeatureFunction<String>(FeatureSet.PRODUCT, false, TestEvents.METRICS),
-            TestEvents.METRICS, FLUSH),
+            Map.of(FeatureSet.PRODUCT, TestEvents.METRICS), FLUSH),
         new SetKey(FeatureSet.PRODUCT), Types.STRING)) {
       h.open();
       h.processWatermark(new Watermark(T0 * 1000L));
@@ -164,6 +167,38 @@ class GoldRowsTest {
         assertThat(r.productId).isEqualTo(10);
         assertThat(r.counts).containsExactly(2, 1, 1, 0);
       });
+    }
+  }
+
+  @Test
+  void aStageWithSubKeysCoalescesEachSubKeysRowsOnItsOwnSideOutput() throws Exception {
+    var cartProductRows = new org.apache.flink.util.OutputTag<KeyMetrics>(
+        "cp-metrics", Types.POJO(KeyMetrics.class));
+    try (var h = new KeyedOneInputStreamOperatorTestHarness<>(
+        new GoldRows<>(SessionFeatureFunction.cartWithCartProduct(SessionPolicy.DEFAULT, false,
+                TestEvents.METRICS, cartProductRows),
+            Map.of(FeatureSet.CART, TestEvents.METRICS, FeatureSet.CART_PRODUCT, cartProductRows),
+            FLUSH),
+        new SetKey(FeatureSet.CART), StateSerializers.STRING_KEY)) {
+      h.open();
+      h.setProcessingTime(0);
+      // one cart, two products; product 10 changes twice
+      feed(h, List.of(ev(T0, VIEW, 1, "s", 10, 2), ev(T0 + 1, CART, 1, "s", 10, 3),
+          ev(T0 + 2, VIEW, 1, "s", 11, 4)));
+      assertThat(TestEvents.values(h.getSideOutput(cartProductRows))).isEmpty();
+      h.setProcessingTime(FLUSH);
+      assertThat(TestEvents.metrics(h)).singleElement()
+          .satisfies(r -> assertThat(r.counts).containsExactly(3, 2, 1, 0));
+      assertThat(TestEvents.values(h.getSideOutput(cartProductRows))).hasSize(2)
+          .allSatisfy(r -> assertThat(r.set).isEqualTo(FeatureSet.CART_PRODUCT))
+          .anySatisfy(r -> {
+            assertThat(r.productId).isEqualTo(10);
+            assertThat(r.counts).containsExactly(2, 1, 1, 0);
+          })
+          .anySatisfy(r -> {
+            assertThat(r.productId).isEqualTo(11);
+            assertThat(r.counts).containsExactly(1, 1, 0, 0);
+          });
     }
   }
 }

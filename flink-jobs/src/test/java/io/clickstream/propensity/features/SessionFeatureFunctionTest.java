@@ -310,8 +310,13 @@ class SessionFeatureFunctionTest {
         "0:2", 1, "0:3", 1, "0:5", 0, "0:6", 1, "0:9", 0, "0:10", 0, "0:12", 0, "0:13", 1));
   }
 
-  @Test
-  void batchCartStageWithCartProductEqualsTheSeparateStages() throws Exception {
+  /**
+   * The cart stage with the cart-product set equals the two separate stages: in BATCH for any
+   * feeding order, in STREAMING for the same arrival order (late events included).
+   */
+  @ParameterizedTest(name = "canonical={0}")
+  @ValueSource(booleans = {true, false})
+  void cartStageWithCartProductEqualsTheSeparateStages(boolean canonical) throws Exception {
     // many carts, products, ties, duplicates, purchases and a 40-day gap (expiry restart)
     Random rnd = new Random(11);
     List<ClickEvent> in = new ArrayList<>();
@@ -334,27 +339,28 @@ class SessionFeatureFunctionTest {
         "cp-metrics", org.apache.flink.api.common.typeinfo.Types.POJO(KeyMetrics.class));
     try (var h = new KeyedOneInputStreamOperatorTestHarness<>(
         new org.apache.flink.streaming.api.operators.KeyedProcessOperator<>(
-            SessionFeatureFunction.cartWithCartProduct(P, TestEvents.METRICS, cartProductRows)),
+            SessionFeatureFunction.cartWithCartProduct(P, canonical, TestEvents.METRICS, cartProductRows)),
         new SetKey(FeatureSet.CART), StateSerializers.STRING_KEY)) {
       h.open();
       feed(h, in);
-      h.processWatermark(new Watermark(Long.MAX_VALUE));
+      h.processWatermark(new Watermark(canonical ? Long.MAX_VALUE : Long.MIN_VALUE));
       merged = h.extractOutputValues();
       mergedCartProductRows = TestEvents.values(h.getSideOutput(cartProductRows));
-      mergedCartProductSeeds =
-          TestEvents.values(h.getSideOutput(SessionFeatureFunction.finalStateTag(FeatureSet.CART_PRODUCT)));
+      mergedCartProductSeeds = TestEvents.values(
+              h.getSideOutput(SessionFeatureFunction.finalStateTag(FeatureSet.CART))).stream()
+          .filter(seed -> seed.set == FeatureSet.CART_PRODUCT).collect(Collectors.toList());
     }
     // the separate stages: cart (deduplicates), then cart_product over the cart's output
-    List<FeaturedEvent> cartOut = run(FeatureSet.CART, P, true, in);
+    List<FeaturedEvent> cartOut = run(FeatureSet.CART, P, canonical, in);
     List<FeaturedEvent> separate;
     List<KeyMetrics> separateRows;
     List<SessionSeed> separateSeeds;
-    try (var h = TestEvents.session(FeatureSet.CART_PRODUCT, P, true)) {
+    try (var h = TestEvents.session(FeatureSet.CART_PRODUCT, P, canonical)) {
       for (FeaturedEvent f : cartOut) {
         h.processElement(new org.apache.flink.streaming.runtime.streamrecord.StreamRecord<>(
             f, f.event.eventTime * 1000L));
       }
-      h.processWatermark(new Watermark(Long.MAX_VALUE));
+      h.processWatermark(new Watermark(canonical ? Long.MAX_VALUE : Long.MIN_VALUE));
       separate = h.extractOutputValues();
       separateRows = TestEvents.metrics(h);
       separateSeeds =
@@ -369,12 +375,47 @@ class SessionFeatureFunctionTest {
       assertThat(expected).as("event " + pos(f.event)).isNotNull();
       assertThat(f.counts).as("all counts of " + pos(f.event)).containsExactly(expected.counts);
       assertThat(f.label).as("label of " + pos(f.event)).isEqualTo(expected.label);
+      assertThat(f.late).as("late flag of " + pos(f.event)).isEqualTo(expected.late);
     }
+    // streaming: a row per event in the same order; batch: a row per key
     assertThat(mergedCartProductRows).usingRecursiveFieldByFieldElementComparator()
         .containsExactlyInAnyOrderElementsOf(separateRows);
-    assertThat(mergedCartProductSeeds).usingRecursiveFieldByFieldElementComparator()
-        .containsExactlyInAnyOrderElementsOf(separateSeeds);
-    assertThat(merged.stream().filter(f -> f.label == 1)).as("some positive labels").isNotEmpty();
+    if (canonical) {
+      assertThat(mergedCartProductSeeds).isNotEmpty().usingRecursiveFieldByFieldElementComparator()
+          .containsExactlyInAnyOrderElementsOf(separateSeeds);
+      assertThat(merged.stream().filter(f -> f.label == 1)).as("some positive labels").isNotEmpty();
+    } else {
+      assertThat(mergedCartProductRows).usingRecursiveFieldByFieldElementComparator()
+          .containsExactlyElementsOf(separateRows);
+      assertThat(merged.stream().filter(f -> f.late)).as("some late events").isNotEmpty();
+    }
+  }
+
+  /**
+   * Streaming, one expiry timer per cart: a cart-product that outlives its cart (the cart's TTL
+   * shortened by a purchase of another product) keeps its state until its own expiry.
+   */
+  @Test
+  void streamingCartProductStateOutlivesAnExpiredCartUntilItsOwnExpiry() throws Exception {
+    var cartProductRows = new org.apache.flink.util.OutputTag<KeyMetrics>(
+        "cp-metrics", org.apache.flink.api.common.typeinfo.Types.POJO(KeyMetrics.class));
+    try (var h = new KeyedOneInputStreamOperatorTestHarness<>(
+        new org.apache.flink.streaming.api.operators.KeyedProcessOperator<>(
+            SessionFeatureFunction.cartWithCartProduct(P, false, TestEvents.METRICS, cartProductRows)),
+        new SetKey(FeatureSet.CART), StateSerializers.STRING_KEY)) {
+      h.open();
+      feed(h, List.of(ev(T0, VIEW, 1, "s", 10, 2), ev(T0 + HOUR, PURCHASE, 1, "s", 11, 3)));
+      // the cart expires 1 day after the purchase, product 10 30 days after its view
+      h.processWatermark(new Watermark((T0 + HOUR + DAY + 60) * 1000L));
+      assertThat(h.numKeyedStateEntries()).as("cart cleared, product 10 kept").isEqualTo(1);
+      feed(h, List.of(ev(T0 + 2 * DAY, VIEW, 1, "s", 10, 4)));
+      FeaturedEvent last = h.extractOutputValues().get(2);
+      assertThat(countsOf(last, FeatureSet.CART)).as("cart restarted").containsExactly(1, 1, 0, 0);
+      assertThat(countsOf(last, FeatureSet.CART_PRODUCT)).as("cart-product continues")
+          .containsExactly(2, 2, 0, 0);
+      h.processWatermark(new Watermark((T0 + 2 * DAY + 30 * DAY + 1) * 1000L));
+      assertThat(h.numKeyedStateEntries()).as("all expired, all cleared").isZero();
+    }
   }
 
   @Test

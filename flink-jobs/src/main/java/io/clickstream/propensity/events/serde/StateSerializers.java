@@ -181,6 +181,8 @@ public final class StateSerializers {
       s.newestEventTime = from.newestEventTime;
       s.userId = from.userId;
       s.productId = from.productId;
+      s.pendingDays = from.pendingDays.clone();
+      s.pendingCounts = from.pendingCounts.clone();
       return s;
     }
 
@@ -191,6 +193,11 @@ public final class StateSerializers {
       writeVarLong(s.newestEventTime, out);
       writeVarLong(s.userId, out);
       writeVarLong(s.productId, out);
+      writeVarLong(s.pendingDays.length, out);
+      for (long day : s.pendingDays) {
+        writeVarLong(day, out);
+      }
+      writeInts(s.pendingCounts, out);
     }
 
     @Override
@@ -201,6 +208,11 @@ public final class StateSerializers {
       s.newestEventTime = readVarLong(in);
       s.userId = readVarLong(in);
       s.productId = readVarLong(in);
+      s.pendingDays = new long[(int) readVarLong(in)];
+      for (int i = 0; i < s.pendingDays.length; i++) {
+        s.pendingDays[i] = readVarLong(in);
+      }
+      s.pendingCounts = readInts(in);
       return s;
     }
 

@@ -173,8 +173,15 @@ class PipelineSerializersTest {
     d.newestEventTime = 1_570_000_000L;
     d.userId = 1;
     d.productId = 2;
+    d.pendingDays = new long[] {18_000, -3};
+    d.pendingCounts = new int[] {1, 1, 0, 0, 2, 0, 1, 1};
     assertThat(roundTrip(StateSerializers.DailyStateSerializer.INSTANCE, d))
         .usingRecursiveComparison().isEqualTo(d);
+    // the heap backend copies state a running snapshot still reads: a deep copy
+    DailyState copy = StateSerializers.DailyStateSerializer.INSTANCE.copy(d);
+    assertThat(copy).usingRecursiveComparison().isEqualTo(d);
+    assertThat(copy.pendingCounts).isNotSameAs(d.pendingCounts);
+    assertThat(copy.pendingDays).isNotSameAs(d.pendingDays);
     assertThat(roundTrip(StateSerializers.DailyStateSerializer.INSTANCE, new DailyState()))
         .usingRecursiveComparison().isEqualTo(new DailyState());
   }
