@@ -64,9 +64,14 @@ public final class JsonRecordParser {
       case VALUE_STRING:
         return p.getText();
       case VALUE_NUMBER_INT:
-        return p.getBigIntegerValue().toString();
-      case VALUE_NUMBER_FLOAT:
-        return p.getDecimalValue().toPlainString();
+        // a JSON integer's text is its plain decimal digits already (no BigInteger per field)
+        return p.getText();
+      case VALUE_NUMBER_FLOAT: {
+        String text = p.getText();
+        // exponent notation (1.5e2) as plain decimal text; plain text as is
+        return text.indexOf('e') < 0 && text.indexOf('E') < 0 ? text
+            : p.getDecimalValue().toPlainString();
+      }
       case VALUE_TRUE:
       case VALUE_FALSE:
         return p.getText();

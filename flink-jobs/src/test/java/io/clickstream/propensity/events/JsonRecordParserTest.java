@@ -50,6 +50,16 @@ class JsonRecordParserTest {
   }
 
   @Test
+  void numbersInExponentNotationAreTheirPlainValue() {
+    ParseOutcome o = parse(JSON.replace("\"price\":35.79", "\"price\":3.579E1")
+        .replace("\"product_id\":1996170", "\"product_id\":1.99617e6"));
+    assertThat(o.isValid()).as(o.toString()).isTrue();
+    assertThat(o.event()).usingRecursiveComparison().isEqualTo(parse(JSON).event());
+    assertThat(parse(JSON.replace("\"price\":35.79", "\"price\":-1e0")).reason())
+        .isEqualTo("negative_price");
+  }
+
+  @Test
   void isoOffsetIsConvertedToUtcAndFractionTruncated() {
     ParseOutcome o = parse(JSON.replace("2020-09-24T11:57:06Z", "2020-09-24T14:57:06.987+03:00"));
     assertThat(o.event().eventTime).isEqualTo(parse(JSON).event().eventTime);

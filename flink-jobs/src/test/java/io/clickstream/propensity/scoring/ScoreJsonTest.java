@@ -73,4 +73,24 @@ class ScoreJsonTest {
     assertThat(new String(new ScoreJson.Key().serialize(score()), StandardCharsets.UTF_8))
         .isEqualTo("0123456789abcdef0123456789abcdef");
   }
+
+  @Test
+  void oneInstanceWritesScoreAfterScoreWithTimesAsInstantWritesThem() throws Exception {
+    ScoreJson json = new ScoreJson();
+    long[] times = {0L, 1L, 999L, 1_000L, -1L, -86_400_001L, 1_570_000_000_000L,
+        1_795_600_000_123L, 1_795_600_000_120L, 253_402_300_799_999L, 253_402_300_800_000L,
+        -62_167_219_200_000L, -62_167_219_200_001L, 951_782_400_000L /* 2000-02-29 */};
+    for (long t : times) {
+      Score s = score();
+      s.ingestedAt = t;
+      s.scoredAt = t + 86_400_000L;
+      JsonNode o = JSON.readTree(json.serialize(s));
+      assertThat(o.get("ingested_at").asText()).as("time %d", t)
+          .isEqualTo(java.time.Instant.ofEpochMilli(t).toString());
+      assertThat(o.get("scored_at").asText()).as("time %d + 1 day", t)
+          .isEqualTo(java.time.Instant.ofEpochMilli(t + 86_400_000L).toString());
+      assertThat(o.get("event_id").asText()).isEqualTo(s.eventId);
+      assertThat(o.size()).isEqualTo(13 + s.features().length);
+    }
+  }
 }
