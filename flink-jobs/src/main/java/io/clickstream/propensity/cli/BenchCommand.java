@@ -148,7 +148,7 @@ public final class BenchCommand {
             + "job; 0 = none (default: ${DEFAULT-VALUE})")
     long warmupEvents;
 
-    @Option(names = "--checkpoint-interval", defaultValue = "10s",
+    @Option(names = "--checkpoint-interval", defaultValue = "30s",
         converter = DurationConverter.class,
         description = "Checkpoint interval, as in `stream` (default: ${DEFAULT-VALUE})")
     Duration checkpointInterval;

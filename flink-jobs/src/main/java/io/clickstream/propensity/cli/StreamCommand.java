@@ -70,8 +70,9 @@ public final class StreamCommand implements Callable<Integer> {
       description = "Idle Kafka partitions stop holding the watermark after (default: ${DEFAULT-VALUE})")
   Duration idleness;
 
-  @Option(names = "--checkpoint-interval", defaultValue = "10s", converter = DurationConverter.class,
-      description = "Checkpoint interval; Iceberg commits on checkpoints (default: ${DEFAULT-VALUE})")
+  @Option(names = "--checkpoint-interval", defaultValue = "30s", converter = DurationConverter.class,
+      description = "Checkpoint interval; Iceberg commits on checkpoints. Shorter = fresher tables, "
+          + "but more small files and more (full) state snapshots (default: ${DEFAULT-VALUE})")
   Duration checkpointInterval;
 
   @Option(names = "--gold-flush-interval", defaultValue = "5s", converter = DurationConverter.class,

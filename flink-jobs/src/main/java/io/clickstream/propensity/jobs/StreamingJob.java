@@ -198,7 +198,7 @@ public final class StreamingJob {
     private SessionPolicy policy = SessionPolicy.DEFAULT;
     private Duration outOfOrderness = Duration.ofSeconds(5);
     private Duration idleness = Duration.ofSeconds(30);
-    private Duration checkpointInterval = Duration.ofSeconds(10);
+    private Duration checkpointInterval = Duration.ofSeconds(30);
     private boolean exactlyOnceScores;
     private long bufferTimeoutMillis = 5;
     private Duration goldFlushInterval = Duration.ofSeconds(5);
