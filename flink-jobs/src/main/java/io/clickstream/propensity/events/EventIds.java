@@ -40,6 +40,41 @@ public final class EventIds {
     return new String(out);
   }
 
+  /** The high 64 bits of an id (see {@link #low}). */
+  public static long high(String id) {
+    return isHex128(id) ? Long.parseUnsignedLong(id, 0, 16, 16) : bitsOf(id, 0);
+  }
+
+  /**
+   * The low 64 bits of an id: its 32 hex characters as a 128-bit number, or (for any other string,
+   * which this pipeline does not make) the first 128 bits of its SHA-256.
+   */
+  public static long low(String id) {
+    return isHex128(id) ? Long.parseUnsignedLong(id, 16, 32, 16) : bitsOf(id, 8);
+  }
+
+  private static boolean isHex128(String id) {
+    if (id.length() != 32) {
+      return false;
+    }
+    for (int i = 0; i < 32; i++) {
+      char c = id.charAt(i);
+      if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static long bitsOf(String id, int from) {
+    byte[] d = SHA256.get().digest(id.getBytes(StandardCharsets.UTF_8));
+    long v = 0;
+    for (int i = from; i < from + 8; i++) {
+      v = (v << 8) | (d[i] & 0xff);
+    }
+    return v;
+  }
+
   private static MessageDigest newDigest() {
     try {
       return MessageDigest.getInstance("SHA-256");

@@ -64,7 +64,6 @@ public class SessionFeatureFunction
 
   private transient ValueState<SessionState> state;
   private transient ListState<FeaturedEvent> buffer;
-  private transient MapState<String, Boolean> seenIds;
   /** Arrival mode, cart stage with cart-product: the cart's cart-product keys by product id. */
   private transient MapState<Long, SessionState> cartProducts;
   private transient Counter lateEvents;
@@ -114,10 +113,6 @@ public class SessionFeatureFunction
     return new ValueStateDescriptor<>(set.prefix() + "-session", StateSerializers.SESSION_STATE);
   }
 
-  static MapStateDescriptor<String, Boolean> seenIdsDescriptor(FeatureSet set) {
-    return new MapStateDescriptor<>(set.prefix() + "-seen-ids", StateSerializers.EVENT_ID, Types.BOOLEAN);
-  }
-
   static MapStateDescriptor<Long, SessionState> cartProductsDescriptor() {
     return new MapStateDescriptor<>(
         FeatureSet.CART_PRODUCT.prefix() + "-session", Types.LONG, StateSerializers.SESSION_STATE);
@@ -148,9 +143,6 @@ public class SessionFeatureFunction
       buffer = getRuntimeContext().getListState(
           new ListStateDescriptor<>(set.prefix() + "-buffer", PipelineSerializers.FEATURED_EVENT));
     } else {
-      if (deduplicates()) {
-        seenIds = getRuntimeContext().getMapState(seenIdsDescriptor(set));
-      }
       if (cartProductMetricsTag != null) {
         cartProducts = getRuntimeContext().getMapState(cartProductsDescriptor());
       }
@@ -171,16 +163,18 @@ public class SessionFeatureFunction
       ctx.timerService().registerEventTimeTimer(END_OF_INPUT);
       return;
     }
+    SessionState stored = state.value();
+    SessionState s = stored != null ? stored : new SessionState();
     if (deduplicates()) {
-      if (seenIds.contains(value.event.eventId)) {
+      if (s.seenIds == null) {
+        s.seenIds = new SeenIds();
+      }
+      if (!s.seenIds.add(value.event.eventId)) {
         ctx.output(DUPLICATES, value.event);
         duplicates.inc();
         return;
       }
-      seenIds.put(value.event.eventId, Boolean.TRUE);
     }
-    SessionState stored = state.value();
-    SessionState s = stored != null ? stored : new SessionState();
     // the timer the key has now (counting mutates the state in place)
     long scheduled = stored != null ? expiryTimerAt(stored, policy) : Long.MIN_VALUE;
     apply(set, s, value);
@@ -227,9 +221,6 @@ public class SessionFeatureFunction
     if (s != null) {
       if (expiryTimerAt(s, policy) <= timestamp) {
         state.clear();
-        if (seenIds != null) {
-          seenIds.clear();
-        }
       } else {
         ctx.timerService().registerEventTimeTimer(expiryTimerAt(s, policy));
       }
@@ -319,7 +310,10 @@ public class SessionFeatureFunction
     seed.set = s;
     seed.state = st;
     if (s == FeatureSet.CART) {
-      seed.seenIds = events.stream().map(e -> e.event.eventId).toArray(String[]::new);
+      st.seenIds = new SeenIds();
+      for (FeaturedEvent e : events) {
+        st.seenIds.add(e.event.eventId);
+      }
     }
     ctx.output(finalStateTag, seed);
   }

@@ -8,8 +8,6 @@ public class SessionSeed {
   /** The key's set: the stage's own, or (cart stage) cart-product. */
   public FeatureSet set;
   public SessionState state;
-  /** Event ids seen by the key (cart stage only: streaming deduplication), else empty. */
-  public String[] seenIds = new String[0];
 
   public SessionSeed() {}
 }

@@ -17,6 +17,11 @@ public class SessionState {
   public long userId;
   public String userSession;
   public long productId;
+  /**
+   * Cart stage, streaming: the event ids seen (exact duplicates are dropped), kept until the state
+   * is cleared at expiry; null elsewhere.
+   */
+  public SeenIds seenIds;
 
   public SessionState() {}
 

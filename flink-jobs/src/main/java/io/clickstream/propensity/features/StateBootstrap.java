@@ -15,14 +15,13 @@ public final class StateBootstrap {
   private StateBootstrap() {}
 
   /**
-   * The cart stage: each cart's state, event ids seen and expiry timer, and its cart-products'
+   * The cart stage: each cart's state (with the event ids seen) and expiry timer, and its cart-products'
    * states (one entry each in the cart's map) with the timers of those that outlive the cart.
    */
   public static final class Cart extends KeyedStateBootstrapFunction<String, SessionSeed> {
     private static final long serialVersionUID = 1L;
     private final SessionPolicy policy;
     private transient ValueState<SessionState> state;
-    private transient MapState<String, Boolean> seenIds;
     private transient MapState<Long, SessionState> cartProducts;
 
     public Cart(SessionPolicy policy) {
@@ -32,8 +31,6 @@ public final class StateBootstrap {
     @Override
     public void open(OpenContext openContext) {
       state = getRuntimeContext().getState(SessionFeatureFunction.stateDescriptor(FeatureSet.CART));
-      seenIds = getRuntimeContext().getMapState(
-          SessionFeatureFunction.seenIdsDescriptor(FeatureSet.CART));
       cartProducts = getRuntimeContext().getMapState(SessionFeatureFunction.cartProductsDescriptor());
     }
 
@@ -46,10 +43,7 @@ public final class StateBootstrap {
         cartProducts.put(seed.state.productId, seed.state);
         return;
       }
-      state.update(seed.state);
-      for (String id : seed.seenIds) {
-        seenIds.put(id, Boolean.TRUE);
-      }
+      state.update(seed.state); // with the cart's event ids seen
     }
   }
 

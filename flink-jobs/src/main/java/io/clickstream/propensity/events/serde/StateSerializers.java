@@ -125,6 +125,7 @@ public final class StateSerializers {
       s.userId = from.userId;
       s.userSession = from.userSession;
       s.productId = from.productId;
+      s.seenIds = from.seenIds == null ? null : from.seenIds.copy();
       return s;
     }
 
@@ -136,6 +137,13 @@ public final class StateSerializers {
       writeVarLong(s.userId, out);
       writeString(s.userSession, out);
       writeVarLong(s.productId, out);
+      long[] ids = s.seenIds == null ? null : s.seenIds.pairs();
+      writeVarLong(ids == null ? 0 : ids.length / 2 + 1, out); // 0 = none
+      if (ids != null) {
+        for (long v : ids) {
+          out.writeLong(v);
+        }
+      }
     }
 
     @Override
@@ -147,6 +155,14 @@ public final class StateSerializers {
       s.userId = readVarLong(in);
       s.userSession = readString(in);
       s.productId = readVarLong(in);
+      long n = readVarLong(in);
+      if (n > 0) {
+        long[] ids = new long[(int) (2 * (n - 1))];
+        for (int i = 0; i < ids.length; i++) {
+          ids[i] = in.readLong();
+        }
+        s.seenIds = io.clickstream.propensity.features.SeenIds.of(ids);
+      }
       return s;
     }
 

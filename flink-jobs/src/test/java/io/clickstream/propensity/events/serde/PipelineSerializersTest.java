@@ -165,6 +165,15 @@ class PipelineSerializersTest {
     s.productId = Long.MAX_VALUE;
     assertThat(roundTrip(StateSerializers.SessionStateSerializer.INSTANCE, s))
         .usingRecursiveComparison().isEqualTo(s);
+    s.seenIds = new io.clickstream.propensity.features.SeenIds();
+    s.seenIds.add("0123456789abcdeffedcba9876543210");
+    s.seenIds.add("0".repeat(32));
+    SessionState back = roundTrip(StateSerializers.SessionStateSerializer.INSTANCE, s);
+    assertThat(back.seenIds.size()).isEqualTo(2);
+    assertThat(back.seenIds.add("0123456789abcdeffedcba9876543210")).isFalse();
+    assertThat(back.seenIds.add("0".repeat(32))).isFalse();
+    assertThat(StateSerializers.SessionStateSerializer.INSTANCE.copy(s).seenIds)
+        .isNotSameAs(s.seenIds).isEqualTo(s.seenIds);
     assertThat(roundTrip(StateSerializers.SessionStateSerializer.INSTANCE, new SessionState()))
         .usingRecursiveComparison().isEqualTo(new SessionState());
     DailyState d = new DailyState();
