@@ -310,6 +310,21 @@ class SessionFeatureFunctionTest {
         "0:2", 1, "0:3", 1, "0:5", 0, "0:6", 1, "0:9", 0, "0:10", 0, "0:12", 0, "0:13", 1));
   }
 
+  static final org.apache.flink.util.OutputTag<KeyMetrics> CART_PRODUCT_ROWS =
+      new org.apache.flink.util.OutputTag<>(
+          "cp-metrics", org.apache.flink.api.common.typeinfo.Types.POJO(KeyMetrics.class));
+
+  /** An opened harness of the cart stage with the cart-product set (rows on CART_PRODUCT_ROWS). */
+  static KeyedOneInputStreamOperatorTestHarness<String, FeaturedEvent, FeaturedEvent> cartStage(
+      boolean canonical) throws Exception {
+    var h = new KeyedOneInputStreamOperatorTestHarness<>(
+        new KeyedProcessOperator<>(SessionFeatureFunction.cartWithCartProduct(
+            P, canonical, TestEvents.METRICS, CART_PRODUCT_ROWS)),
+        new SetKey(FeatureSet.CART), StateSerializers.STRING_KEY);
+    h.open();
+    return h;
+  }
+
   /**
    * The cart stage with the cart-product set equals the two separate stages: in BATCH for any
    * feeding order, in STREAMING for the same arrival order (late events included).
@@ -335,17 +350,11 @@ class SessionFeatureFunctionTest {
     List<FeaturedEvent> merged;
     List<KeyMetrics> mergedCartProductRows;
     List<SessionSeed> mergedCartProductSeeds;
-    var cartProductRows = new org.apache.flink.util.OutputTag<KeyMetrics>(
-        "cp-metrics", org.apache.flink.api.common.typeinfo.Types.POJO(KeyMetrics.class));
-    try (var h = new KeyedOneInputStreamOperatorTestHarness<>(
-        new org.apache.flink.streaming.api.operators.KeyedProcessOperator<>(
-            SessionFeatureFunction.cartWithCartProduct(P, canonical, TestEvents.METRICS, cartProductRows)),
-        new SetKey(FeatureSet.CART), StateSerializers.STRING_KEY)) {
-      h.open();
+    try (var h = cartStage(canonical)) {
       feed(h, in);
       h.processWatermark(new Watermark(canonical ? Long.MAX_VALUE : Long.MIN_VALUE));
       merged = h.extractOutputValues();
-      mergedCartProductRows = TestEvents.values(h.getSideOutput(cartProductRows));
+      mergedCartProductRows = TestEvents.values(h.getSideOutput(CART_PRODUCT_ROWS));
       mergedCartProductSeeds = TestEvents.values(
               h.getSideOutput(SessionFeatureFunction.finalStateTag(FeatureSet.CART))).stream()
           .filter(seed -> seed.set == FeatureSet.CART_PRODUCT).collect(Collectors.toList());
@@ -397,13 +406,7 @@ class SessionFeatureFunctionTest {
    */
   @Test
   void streamingCartProductStateOutlivesAnExpiredCartUntilItsOwnExpiry() throws Exception {
-    var cartProductRows = new org.apache.flink.util.OutputTag<KeyMetrics>(
-        "cp-metrics", org.apache.flink.api.common.typeinfo.Types.POJO(KeyMetrics.class));
-    try (var h = new KeyedOneInputStreamOperatorTestHarness<>(
-        new org.apache.flink.streaming.api.operators.KeyedProcessOperator<>(
-            SessionFeatureFunction.cartWithCartProduct(P, false, TestEvents.METRICS, cartProductRows)),
-        new SetKey(FeatureSet.CART), StateSerializers.STRING_KEY)) {
-      h.open();
+    try (var h = cartStage(false)) {
       feed(h, List.of(ev(T0, VIEW, 1, "s", 10, 2), ev(T0 + HOUR, PURCHASE, 1, "s", 11, 3)));
       // the cart expires 1 day after the purchase, product 10 30 days after its view
       h.processWatermark(new Watermark((T0 + HOUR + DAY + 60) * 1000L));
