@@ -1,7 +1,6 @@
 package io.clickstream.propensity.features;
 
 import io.clickstream.propensity.events.EventIds;
-import java.util.Arrays;
 
 /**
  * The event ids a cart has seen (streaming deduplication), as 128-bit values in an open-addressing
@@ -87,6 +86,22 @@ public final class SeenIds {
     table = bigger;
   }
 
+  private boolean contains(long hi, long lo) {
+    if (hi == 0 && lo == 0) {
+      return zero;
+    }
+    int mask = table.length / 2 - 1;
+    for (int slot = (int) (lo ^ hi) & mask; ; slot = (slot + 1) & mask) {
+      int i = 2 * slot;
+      if (table[i] == hi && table[i + 1] == lo) {
+        return true;
+      }
+      if (table[i] == 0 && table[i + 1] == 0) {
+        return false;
+      }
+    }
+  }
+
   /** Linear probing from the low bits of the (already uniform) id; false if present. */
   private static boolean insert(long[] t, long hi, long lo) {
     int mask = t.length / 2 - 1;
@@ -105,33 +120,29 @@ public final class SeenIds {
     }
   }
 
+  /** Same ids, whatever the order they were added in. */
   @Override
   public boolean equals(Object o) {
-    if (!(o instanceof SeenIds)) {
+    if (!(o instanceof SeenIds) || ((SeenIds) o).size() != size()) {
       return false;
     }
-    long[] a = sorted(pairs());
-    long[] b = sorted(((SeenIds) o).pairs());
-    return Arrays.equals(a, b);
+    SeenIds other = (SeenIds) o;
+    long[] pairs = pairs();
+    for (int i = 0; i < pairs.length; i += 2) {
+      if (!other.contains(pairs[i], pairs[i + 1])) {
+        return false;
+      }
+    }
+    return true;
   }
 
   @Override
   public int hashCode() {
-    return Arrays.hashCode(sorted(pairs()));
-  }
-
-  private static long[] sorted(long[] pairs) {
-    // order-independent comparison: sort the pairs by (high, low)
-    Long[][] p = new Long[pairs.length / 2][];
-    for (int i = 0; i < p.length; i++) {
-      p[i] = new Long[] {pairs[2 * i], pairs[2 * i + 1]};
+    long h = 0;
+    long[] pairs = pairs();
+    for (int i = 0; i < pairs.length; i += 2) {
+      h += pairs[i] * 31 + pairs[i + 1]; // a sum: independent of the table order
     }
-    Arrays.sort(p, (x, y) -> x[0].equals(y[0]) ? Long.compare(x[1], y[1]) : Long.compare(x[0], y[0]));
-    long[] out = new long[pairs.length];
-    for (int i = 0; i < p.length; i++) {
-      out[2 * i] = p[i][0];
-      out[2 * i + 1] = p[i][1];
-    }
-    return out;
+    return Long.hashCode(h);
   }
 }

@@ -31,6 +31,9 @@ class SeenIdsTest {
       assertThat(restored.add(id)).as("restored set has %s", id).isFalse();
     }
     assertThat(restored.size()).isEqualTo(expected.size());
+    assertThat(restored).isEqualTo(ids).hasSameHashCodeAs(ids);
+    restored.add("ffffffffffffffffffffffffffffffff");
+    assertThat(restored).isNotEqualTo(ids);
   }
 
   @Test
