@@ -53,7 +53,8 @@ public final class EventIds {
     return isHex128(id) ? Long.parseUnsignedLong(id, 16, 32, 16) : bitsOf(id, 8);
   }
 
-  private static boolean isHex128(String id) {
+  /** Whether {@code id} has this pipeline's form: 32 lower-case hex characters. */
+  public static boolean isHex128(String id) {
     if (id.length() != 32) {
       return false;
     }

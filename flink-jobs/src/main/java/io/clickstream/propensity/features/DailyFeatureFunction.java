@@ -4,7 +4,6 @@ import io.clickstream.propensity.events.serde.PipelineSerializers;
 import io.clickstream.propensity.events.serde.StateSerializers;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;

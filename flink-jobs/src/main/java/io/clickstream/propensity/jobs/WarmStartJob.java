@@ -10,7 +10,6 @@ import io.clickstream.propensity.events.serde.PipelineSerializers;
 import io.clickstream.propensity.events.serde.StateSerializers;
 import io.clickstream.propensity.features.FeatureSet;
 import io.clickstream.propensity.features.SessionPolicy;
-import io.clickstream.propensity.features.SetKey;
 import io.clickstream.propensity.features.StateBootstrap;
 import io.clickstream.propensity.lakehouse.Lakehouse;
 import io.clickstream.propensity.lakehouse.LakehouseTable;

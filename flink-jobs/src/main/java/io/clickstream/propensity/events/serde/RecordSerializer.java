@@ -1,5 +1,7 @@
 package io.clickstream.propensity.events.serde;
 
+import io.clickstream.propensity.events.EventIds;
+
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.BigInteger;
@@ -170,7 +172,7 @@ abstract class RecordSerializer<T> extends TypeSerializerSingleton<T> {
   static void writeEventId(String id, DataOutputView out) throws IOException {
     if (id == null) {
       out.writeByte(ID_NULL);
-    } else if (isHex128(id)) {
+    } else if (EventIds.isHex128(id)) {
       byte[] b = new byte[17];
       b[0] = ID_HEX128;
       for (int i = 0; i < 16; i++) {
@@ -204,18 +206,5 @@ abstract class RecordSerializer<T> extends TypeSerializerSingleton<T> {
       default:
         throw new IOException("unknown event id tag " + tag);
     }
-  }
-
-  private static boolean isHex128(String id) {
-    if (id.length() != 32) {
-      return false;
-    }
-    for (int i = 0; i < 32; i++) {
-      char ch = id.charAt(i);
-      if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'))) {
-        return false;
-      }
-    }
-    return true;
   }
 }

@@ -10,8 +10,8 @@ import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 
 /**
- * Hand-written serializers of the streaming job's keyed state: the string keys, the seen event ids
- * and the per-key states. A heap-state checkpoint writes every key once per state and timer;
+ * Hand-written serializers of the streaming job's keyed state: the string keys and the per-key
+ * states (a cart's seen event ids inside its session state). A heap-state checkpoint writes every key once per state and timer;
  * with Flink's String and POJO serializers these full snapshots took about a third of the job's
  * CPU (measured with JFR), and their bursts every checkpoint were the tail of the scoring latency.
  * The warm start writes its savepoint with the same descriptors, so both always agree.
@@ -22,9 +22,6 @@ public final class StateSerializers {
   /** String keys of the cart, cart-product and user-product stages. */
   public static final TypeInformation<String> STRING_KEY =
       SerializerTypeInfo.forKey(String.class, () -> StringKeySerializer.INSTANCE);
-  /** Event ids (32 hex characters travel as their 16 bytes). */
-  public static final TypeInformation<String> EVENT_ID =
-      SerializerTypeInfo.forKey(String.class, () -> EventIdSerializer.INSTANCE);
   public static final TypeInformation<SessionState> SESSION_STATE =
       new SerializerTypeInfo<>(SessionState.class, () -> SessionStateSerializer.INSTANCE);
   public static final TypeInformation<DailyState> DAILY_STATE =
@@ -73,34 +70,6 @@ public final class StateSerializers {
     /** Snapshot for state compatibility. */
     public static final class StringKeySnapshot extends SimpleTypeSerializerSnapshot<String> {
       public StringKeySnapshot() {
-        super(() -> INSTANCE);
-      }
-    }
-  }
-
-  /** An event id, in {@link RecordSerializer#writeEventId}'s form. */
-  public static final class EventIdSerializer extends StringSerializerBase {
-    private static final long serialVersionUID = 1L;
-    public static final EventIdSerializer INSTANCE = new EventIdSerializer();
-
-    @Override
-    public void serialize(String id, DataOutputView out) throws IOException {
-      writeEventId(id, out);
-    }
-
-    @Override
-    public String deserialize(DataInputView in) throws IOException {
-      return readEventId(in);
-    }
-
-    @Override
-    public TypeSerializerSnapshot<String> snapshotConfiguration() {
-      return new EventIdSnapshot();
-    }
-
-    /** Snapshot for state compatibility. */
-    public static final class EventIdSnapshot extends SimpleTypeSerializerSnapshot<String> {
-      public EventIdSnapshot() {
         super(() -> INSTANCE);
       }
     }
