@@ -26,9 +26,7 @@ public final class BackfillCommand implements Callable<Integer> {
       description = "CSV files (plain or .gz) or folders, in canonical order")
   List<String> inputs;
 
-  @Option(names = {"-w", "--warehouse"}, defaultValue = "warehouse", paramLabel = "DIR",
-      description = "Iceberg warehouse: local directory or URI (default: ${DEFAULT-VALUE})")
-  String warehouse;
+  @picocli.CommandLine.Mixin CatalogOptions catalog = new CatalogOptions();
 
   @Option(names = {"-p", "--parallelism"}, defaultValue = "0",
       description = "Flink parallelism (default: number of cores when run locally)")
@@ -44,7 +42,7 @@ public final class BackfillCommand implements Callable<Integer> {
   }
 
   BackfillReport run(PrintStream out, PrintStream progress) throws Exception {
-    Lakehouse lakehouse = Lakehouse.at(warehouse);
+    Lakehouse lakehouse = catalog.lakehouse();
     BackfillJob job = BackfillJob.builder()
         .inputs(inputs)
         .lakehouse(lakehouse)
@@ -52,7 +50,7 @@ public final class BackfillCommand implements Callable<Integer> {
         .build();
     int p = parallelism > 0 ? parallelism : LocalFlink.defaultParallelism();
     StreamExecutionEnvironment env = BackfillJob.batchEnvironment(LocalFlink.configuration(p));
-    progress.printf("Backfilling %d file(s) into %s%n", job.inputs().size(), lakehouse.warehouse());
+    progress.printf("Backfilling %d file(s) into %s%n", job.inputs().size(), lakehouse.describe());
     long start = System.currentTimeMillis();
     job.addTo(env);
     JobExecutionResult result =

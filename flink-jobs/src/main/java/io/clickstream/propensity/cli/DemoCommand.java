@@ -117,7 +117,7 @@ public final class DemoCommand implements Callable<Integer> {
       modelDir = workDir.resolve("model");
       step(out, "Training a model on the backfilled gold.training_features into " + modelDir);
       Trainer.Options o = new Trainer.Options();
-      o.warehouse = lakehouse.warehouse();
+      o.catalog = lakehouse.config();
       o.out = modelDir;
       o.trials = 4;
       o.datasetDescription = "demo: generated, seed " + seed + ", " + events + " events, history only";
@@ -190,7 +190,7 @@ public final class DemoCommand implements Callable<Integer> {
           (System.currentTimeMillis() - streamStart) / 1000.0);
       ScoreSummary.of(lakehouse.load(LakehouseTable.GOLD_SESSION_SCORES), streamStart).print(out);
       SqlCommand sql = new SqlCommand();
-      sql.warehouse = lakehouse.warehouse();
+      sql.catalog.warehouse = lakehouse.warehouse();
       sql.format = SqlCommand.Format.table;
       sql.mode = "batch";
       for (String q : List.of(

@@ -31,9 +31,7 @@ import picocli.CommandLine.Option;
       "Results go to stdout, logs to stderr."
     })
 public final class SqlCommand implements Callable<Integer> {
-  @Option(names = {"-w", "--warehouse"}, defaultValue = "warehouse", paramLabel = "DIR",
-      description = "Iceberg warehouse: local directory or URI (default: ${DEFAULT-VALUE})")
-  String warehouse;
+  @picocli.CommandLine.Mixin CatalogOptions catalog = new CatalogOptions();
 
   @ArgGroup(exclusive = true, multiplicity = "1")
   Statements statements;
@@ -68,7 +66,7 @@ public final class SqlCommand implements Callable<Integer> {
   }
 
   void run(String script, PrintStream out) throws Exception {
-    Lakehouse lakehouse = Lakehouse.at(warehouse);
+    Lakehouse lakehouse = catalog.lakehouse();
     EnvironmentSettings settings = "streaming".equalsIgnoreCase(mode)
         ? EnvironmentSettings.inStreamingMode()
         : EnvironmentSettings.inBatchMode();

@@ -2,7 +2,6 @@ package io.clickstream.propensity.cli;
 
 import io.clickstream.propensity.jobs.StreamingJob;
 import io.clickstream.propensity.jobs.WarmStartJob;
-import io.clickstream.propensity.lakehouse.Lakehouse;
 import io.clickstream.propensity.scoring.ModelContract;
 import java.io.File;
 import java.nio.file.Path;
@@ -28,9 +27,7 @@ public final class StreamCommand implements Callable<Integer> {
   @Option(names = "--bootstrap-servers", required = true, paramLabel = "HOST:PORT")
   String bootstrapServers;
 
-  @Option(names = {"-w", "--warehouse"}, defaultValue = "warehouse", paramLabel = "DIR",
-      description = "Iceberg warehouse (default: ${DEFAULT-VALUE})")
-  String warehouse;
+  @picocli.CommandLine.Mixin CatalogOptions catalog = new CatalogOptions();
 
   @Option(names = "--model", defaultValue = "model-artifacts", paramLabel = "DIR",
       description = "Folder with propensity.onnx and model-card.json (default: ${DEFAULT-VALUE})")
@@ -129,13 +126,13 @@ public final class StreamCommand implements Callable<Integer> {
         .checkpointInterval(checkpointInterval)
         .goldFlushInterval(goldFlushInterval)
         .sessionPolicy(session.policy())
-        .lakehouse(Lakehouse.at(warehouse))
+        .lakehouse(catalog.lakehouse())
         .model(contract)
         .build();
     int p = parallelism > 0 ? parallelism : LocalFlink.defaultParallelism();
     String from = restore;
     if (from == null && warmStart) {
-      from = new WarmStartJob(Lakehouse.at(warehouse), session.policy())
+      from = new WarmStartJob(catalog.lakehouse(), session.policy())
           .prepareSavepoint(new File(warmStartDir), LocalFlink.configuration(p), System.err);
     }
     Configuration conf = configuration(p, checkpointDir, from);

@@ -16,9 +16,7 @@ import picocli.CommandLine.Option;
           + "ONNX model reproduces XGBoost on every validation row."
     })
 public final class TrainCommand implements Callable<Integer> {
-  @Option(names = {"-w", "--warehouse"}, defaultValue = "warehouse", paramLabel = "DIR",
-      description = "Iceberg warehouse: local directory or URI (default: ${DEFAULT-VALUE})")
-  String warehouse;
+  @picocli.CommandLine.Mixin CatalogOptions catalog = new CatalogOptions();
 
   @Option(names = {"-o", "--out"}, defaultValue = "model-artifacts", paramLabel = "DIR",
       description = "Model directory to write (default: ${DEFAULT-VALUE})")
@@ -75,7 +73,7 @@ public final class TrainCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     System.setProperty("java.awt.headless", "true");
     Trainer.Options o = new Trainer.Options();
-    o.warehouse = warehouse;
+    o.catalog = catalog.config();
     o.out = out;
     o.snapshotId = snapshot;
     o.datasetDescription = datasetDescription;

@@ -1,16 +1,11 @@
 package io.clickstream.propensity.lakehouse;
 
-import java.io.File;
-import java.net.URI;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.table.data.RowData;
 import org.apache.flink.table.runtime.typeutils.InternalTypeInfo;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.iceberg.CatalogProperties;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.catalog.Namespace;
@@ -22,62 +17,67 @@ import org.apache.iceberg.flink.TableLoader;
 import org.apache.iceberg.flink.sink.IcebergSink;
 
 /**
- * The Iceberg catalog of the medallion tables: a Hadoop catalog on a warehouse directory (local
- * disk by default; any Hadoop file system URI such as {@code s3a://} works with its jars).
+ * The Iceberg catalog of the medallion tables: any catalog Iceberg can load ({@link CatalogConfig});
+ * by default a Hadoop catalog on a local warehouse directory.
  */
 public final class Lakehouse {
   /** Catalog name used in Flink SQL ({@code sql/catalog.sql}). */
   public static final String CATALOG_NAME = "clickstream";
 
-  private final String warehouse;
+  private final CatalogConfig config;
   private final CatalogLoader catalogLoader;
   private boolean decoupleWriters;
 
-  private Lakehouse(String warehouse) {
-    this.warehouse = warehouse;
-    Map<String, String> props = new HashMap<>();
-    props.put(CatalogProperties.WAREHOUSE_LOCATION, warehouse);
-    this.catalogLoader = CatalogLoader.hadoop(CATALOG_NAME, new Configuration(), props);
+  private Lakehouse(CatalogConfig config) {
+    this.config = config;
+    this.catalogLoader = config.loader(CATALOG_NAME);
   }
 
   /**
+   * The embedded default: a Hadoop catalog on {@code warehouse}.
+   *
    * @param warehouse a local directory (created if missing) or a file system URI
    */
   public static Lakehouse at(String warehouse) {
-    if (warehouse == null || warehouse.isBlank()) {
-      throw new IllegalArgumentException(
-          "warehouse location is empty: pass --warehouse DIR (a local directory or a URI such as "
-              + "s3a://bucket/warehouse)");
-    }
-    return new Lakehouse(normalise(warehouse));
+    return new Lakehouse(CatalogConfig.hadoop(warehouse));
   }
 
-  static String normalise(String warehouse) {
-    URI uri = URI.create(warehouse.replace(" ", "%20"));
-    if (uri.getScheme() != null && uri.getScheme().length() > 1) {
-      return warehouse;
-    }
-    File dir = new File(warehouse).getAbsoluteFile();
-    if (!dir.isDirectory() && !dir.mkdirs()) {
-      throw new IllegalArgumentException(
-          "cannot create warehouse directory " + dir + ": check the path and its permissions");
-    }
-    return dir.toURI().toString();
+  /** Any Iceberg catalog. */
+  public static Lakehouse of(CatalogConfig config) {
+    return new Lakehouse(config);
   }
 
-  /** The warehouse location as a URI. */
+  public CatalogConfig config() {
+    return config;
+  }
+
+  /** The warehouse location, or null when the catalog chooses it (e.g. a REST catalog). */
   public String warehouse() {
-    return warehouse;
+    return config.warehouse();
+  }
+
+  /** Where the tables are, for logs and messages (secrets masked). */
+  public String describe() {
+    return config.describe();
   }
 
   public CatalogLoader catalogLoader() {
     return catalogLoader;
   }
 
-  /** The Flink SQL statement that registers this catalog. */
+  /** The Flink SQL statement that registers this catalog (holds secrets: never print it). */
   public String createCatalogSql() {
-    return "CREATE CATALOG " + CATALOG_NAME + " WITH ('type'='iceberg', 'catalog-type'='hadoop', "
-        + "'warehouse'='" + warehouse.replace("'", "''") + "')";
+    StringBuilder sql = new StringBuilder("CREATE CATALOG " + CATALOG_NAME + " WITH (");
+    String sep = "";
+    for (Map.Entry<String, String> e : config.flinkSqlOptions().entrySet()) {
+      sql.append(sep).append(quote(e.getKey())).append('=').append(quote(e.getValue()));
+      sep = ", ";
+    }
+    return sql.append(')').toString();
+  }
+
+  private static String quote(String s) {
+    return "'" + s.replace("'", "''") + "'";
   }
 
   /** Creates the namespaces and tables that do not exist yet; existing tables are left alone. */

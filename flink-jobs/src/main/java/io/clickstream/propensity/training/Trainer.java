@@ -3,6 +3,7 @@ package io.clickstream.propensity.training;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.clickstream.propensity.features.FeatureRules;
+import io.clickstream.propensity.lakehouse.CatalogConfig;
 import io.clickstream.propensity.lakehouse.Lakehouse;
 import io.clickstream.propensity.lakehouse.LakehouseTable;
 import io.clickstream.propensity.scoring.ModelCard;
@@ -59,7 +60,7 @@ public final class Trainer {
 
   /** What to train on, how hard to search, where to write. */
   public static final class Options {
-    public String warehouse = "warehouse";
+    public CatalogConfig catalog;
     public Path out = Path.of("model-artifacts");
     public Long snapshotId;
     public long seed = 42;
@@ -81,6 +82,7 @@ public final class Trainer {
           "--max-depth must be in " + DEPTH_MIN + ".." + DEPTH_MAX_REFERENCE + ", got " + maxDepth);
       require(threads >= 1, "--threads must be >= 1, got " + threads);
       require(out != null, "--out is required");
+      require(catalog != null, "no catalog given");
     }
   }
 
@@ -111,14 +113,13 @@ public final class Trainer {
   public static Result train(Options o, PrintStream log) throws IOException {
     o.validate();
     long t0 = System.nanoTime();
-    Lakehouse lakehouse = Lakehouse.at(o.warehouse);
+    Lakehouse lakehouse = Lakehouse.of(o.catalog);
     org.apache.iceberg.Table table;
     try {
       table = lakehouse.load(LakehouseTable.GOLD_TRAINING_FEATURES);
     } catch (org.apache.iceberg.exceptions.NoSuchTableException e) {
-      throw new IllegalStateException("warehouse " + lakehouse.warehouse() + " has no "
-          + LakehouseTable.GOLD_TRAINING_FEATURES.qualifiedName() + ": run 'clickstream backfill "
-          + "--warehouse " + o.warehouse + " --input ...' first", e);
+      throw new IllegalStateException(lakehouse.describe() + " has no "
+          + LakehouseTable.GOLD_TRAINING_FEATURES.qualifiedName() + ": backfill it first", e);
     }
     TrainingData data = TrainingData.read(table, o.snapshotId);
     double loadSeconds = seconds(t0);
@@ -127,7 +128,7 @@ public final class Trainer {
     data.splits().values().forEach(s -> log.printf(Locale.ROOT,
         "  %-10s %,10d rows %,8d positives (%.3f%%)%n", s.name, s.rows, s.positives,
         100.0 * s.positives / s.rows));
-    return train(data, lakehouse.warehouse(), o, log, loadSeconds);
+    return train(data, lakehouse.describe(), o, log, loadSeconds);
   }
 
   /** Trains on data already read (the warehouse string is only recorded in the card). */

@@ -88,7 +88,7 @@ class StreamingParityTest {
       batchRows.put((String) r.getField("event_id"), r);
     }
     Trainer.Options o = new Trainer.Options();
-    o.warehouse = full.warehouse();
+    o.catalog = full.config();
     o.out = tmp.resolve("model");
     o.trials = 2;
     o.maxRounds = 30;

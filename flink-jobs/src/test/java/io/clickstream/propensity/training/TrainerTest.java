@@ -1,5 +1,6 @@
 package io.clickstream.propensity.training;
 
+import io.clickstream.propensity.lakehouse.CatalogConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -40,7 +41,7 @@ class TrainerTest {
   /** A small budget: the point is the pipeline, not the model. */
   static Trainer.Options options(Path out) {
     Trainer.Options o = new Trainer.Options();
-    o.warehouse = warehouse.toString();
+    o.catalog = CatalogConfig.hadoop(warehouse.toString());
     o.out = out;
     o.seed = 11;
     o.trials = 3;
@@ -148,7 +149,7 @@ class TrainerTest {
   @Test
   void refusesAnEmptyWarehouseWithAHint() {
     Trainer.Options o = options(tmp.resolve("never"));
-    o.warehouse = tmp.resolve("empty-warehouse").toString();
+    o.catalog = CatalogConfig.hadoop(tmp.resolve("empty-warehouse").toString());
     assertThatThrownBy(() -> Trainer.train(o, System.out))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("backfill");
