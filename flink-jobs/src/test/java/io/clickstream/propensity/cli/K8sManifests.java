@@ -5,8 +5,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.networknt.schema.JsonMetaSchema;
 import com.networknt.schema.JsonSchema;
 import com.networknt.schema.JsonSchemaFactory;
+import com.networknt.schema.NonValidationKeyword;
 import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
 import java.io.File;
@@ -153,6 +155,15 @@ final class K8sManifests {
 
   /** Strict schemas of the Flink custom resources by kind, for every version the CRD serves. */
   static Map<String, Map<String, JsonSchema>> crdSchemas(Path dir) throws IOException {
+    // draft-04 plus the Kubernetes extensions the CRDs carry: preserve-unknown-fields is applied by
+    // close(); int-or-string fields also list anyOf integer/string, which the validator checks
+    JsonMetaSchema v4 = JsonMetaSchema.getV4();
+    JsonMetaSchema kubernetes = JsonMetaSchema.builder(v4.getIri(), v4)
+        .keyword(new NonValidationKeyword("x-kubernetes-preserve-unknown-fields"))
+        .keyword(new NonValidationKeyword("x-kubernetes-int-or-string"))
+        .build();
+    JsonSchemaFactory factory = JsonSchemaFactory.builder(JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V4))
+        .metaSchema(kubernetes).build();
     Map<String, Map<String, JsonSchema>> out = new HashMap<>();
     try (Stream<Path> files = Files.list(dir)) {
       for (Path f : files.filter(p -> p.toString().endsWith(".yml") || p.toString().endsWith(".yaml")).toList()) {
@@ -167,7 +178,7 @@ final class K8sManifests {
           implicitRootFields(schema);
           close(schema);
           out.computeIfAbsent(kind, k -> new HashMap<>()).put(group + "/" + v.path("name").asText(),
-              JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V4).getSchema(schema));
+              factory.getSchema(schema));
         }
       }
     }
