@@ -33,4 +33,10 @@ public final class RejectReason {
   public static String notPositive(String field) {
     return NOT_POSITIVE + field;
   }
+
+  /** The reason without its field ({@code missing_field:price} -> {@code missing_field}): a metric label. */
+  public static String label(String reason) {
+    int colon = reason.indexOf(':');
+    return colon < 0 ? reason : reason.substring(0, colon);
+  }
 }

@@ -3,6 +3,7 @@ package io.clickstream.propensity.scoring;
 import io.clickstream.propensity.events.EventType;
 import io.clickstream.propensity.features.FeatureRules;
 import io.clickstream.propensity.features.FeaturedEvent;
+import java.util.EnumMap;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.functions.RichFlatMapFunction;
 import org.apache.flink.metrics.Counter;
@@ -23,6 +24,7 @@ public class ScoreFunction extends RichFlatMapFunction<FeaturedEvent, Score> {
   private transient float[] input;
   private transient float[] output;
   private transient Counter scored;
+  private transient EnumMap<Action, Counter> scoredByAction;
   private transient Counter lateScored;
   private transient Histogram latency;
 
@@ -37,6 +39,10 @@ public class ScoreFunction extends RichFlatMapFunction<FeaturedEvent, Score> {
     output = new float[1];
     var metrics = getRuntimeContext().getMetricGroup();
     scored = metrics.counter("eventsScored");
+    scoredByAction = new EnumMap<>(Action.class);
+    for (Action a : Action.values()) {
+      scoredByAction.put(a, metrics.addGroup("action", a.wireName()).counter("eventsScored"));
+    }
     lateScored = metrics.counter("lateEventsScored");
     latency = metrics.histogram("ingestToScoreLatencyMs", new DescriptiveStatisticsHistogram(10_000));
   }
@@ -50,8 +56,10 @@ public class ScoreFunction extends RichFlatMapFunction<FeaturedEvent, Score> {
     scorer.score(input, 1, output);
     double p = output[0];
     long now = System.currentTimeMillis();
-    out.collect(Score.of(f, p, model.action(p).wireName(), model.modelName(), model.modelVersion(), now));
+    Action action = model.action(p);
+    out.collect(Score.of(f, p, action.wireName(), model.modelName(), model.modelVersion(), now));
     scored.inc();
+    scoredByAction.get(action).inc();
     if (f.late) {
       lateScored.inc();
     }
