@@ -106,9 +106,8 @@ public final class DemoCommand implements Callable<Integer> {
     step(out, "Backfilling the history (BATCH) into " + lakehouse.warehouse());
     StreamExecutionEnvironment benv = BackfillJob.batchEnvironment(LocalFlink.configuration(p));
     long b0 = System.currentTimeMillis();
-    BackfillJob.builder().inputs(List.of(history.toString())).lakehouse(lakehouse)
-        .sessionPolicy(policy).build().addTo(benv);
-    JobExecutionResult r = JobRunner.runWithProgress(benv, "demo-backfill", BackfillJob.RECORDS_READ, System.err);
+    JobExecutionResult r = BackfillJob.builder().inputs(List.of(history.toString()))
+        .lakehouse(lakehouse).sessionPolicy(policy).build().run(benv, "demo-backfill", System.err);
     BackfillReport.of(lakehouse, r, System.currentTimeMillis() - b0).print(out);
 
     // 3. model

@@ -10,7 +10,6 @@ import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.catalog.Namespace;
 import org.apache.iceberg.catalog.SupportsNamespaces;
-import org.apache.iceberg.expressions.Expressions;
 import org.apache.iceberg.flink.CatalogLoader;
 import org.apache.iceberg.flink.FlinkSchemaUtil;
 import org.apache.iceberg.flink.TableLoader;
@@ -27,6 +26,7 @@ public final class Lakehouse {
   private final CatalogConfig config;
   private final CatalogLoader catalogLoader;
   private boolean decoupleWriters;
+  private Writer writer;
 
   private Lakehouse(CatalogConfig config) {
     this.config = config;
@@ -110,12 +110,15 @@ public final class Lakehouse {
     return catalogLoader.loadCatalog().loadTable(t.identifier());
   }
 
-  /** Deletes every row of the table in one commit (no-op on an empty table). */
-  public void truncate(LakehouseTable t) {
-    Table table = load(t);
-    if (table.currentSnapshot() != null) {
-      table.newDelete().deleteFromRowFilter(Expressions.alwaysTrue()).commit();
-    }
+  /**
+   * Starts replacing the content of {@code tables} atomically (see {@link TableReplacement}).
+   *
+   * @param replaceStreamed also replace tables a stream has written since the last replacement
+   *     (else that is refused with {@link TableReplacement.StreamedDataException})
+   */
+  public TableReplacement beginReplacement(List<LakehouseTable> tables, boolean replaceStreamed) {
+    ensureTables(tables);
+    return TableReplacement.begin(this, tables, replaceStreamed);
   }
 
   public TableLoader tableLoader(LakehouseTable t) {
@@ -124,10 +127,33 @@ public final class Lakehouse {
 
   /** Converts {@code stream} to the table's rows and appends them with Iceberg's v2 sink. */
   public <T> void append(DataStream<T> stream, MapFunction<T, RowData> toRow, LakehouseTable t) {
-    IcebergSink.forRowData(rows(stream, toRow, t))
+    write(stream, toRow, t, false, null, writer);
+  }
+
+  /**
+   * Records {@code writer} in the summary of every snapshot this lakehouse's sinks commit (the
+   * streaming job marks its writes, so a later backfill knows what it would replace).
+   */
+  public Lakehouse markWrites(Writer writer) {
+    this.writer = writer;
+    return this;
+  }
+
+  <T> void write(DataStream<T> stream, MapFunction<T, RowData> toRow, LakehouseTable t,
+      boolean upsert, String branch, Writer marker) {
+    IcebergSink.Builder sink = IcebergSink.forRowData(rows(stream, toRow, t))
         .tableLoader(tableLoader(t))
-        .uidSuffix(t.qualifiedName())
-        .append();
+        .uidSuffix(t.qualifiedName());
+    if (upsert) {
+      sink.upsert(true).equalityFieldColumns(t.keyColumns());
+    }
+    if (branch != null) {
+      sink.toBranch(branch);
+    }
+    if (marker != null) {
+      sink.setSnapshotProperty(Writer.PROPERTY, marker.value());
+    }
+    sink.append();
   }
 
   /**
@@ -154,11 +180,6 @@ public final class Lakehouse {
 
   /** Like {@link #append}, but rows replace earlier rows with the same key (gold metric tables). */
   public <T> void upsert(DataStream<T> stream, MapFunction<T, RowData> toRow, LakehouseTable t) {
-    IcebergSink.forRowData(rows(stream, toRow, t))
-        .tableLoader(tableLoader(t))
-        .uidSuffix(t.qualifiedName())
-        .upsert(true)
-        .equalityFieldColumns(t.keyColumns())
-        .append();
+    write(stream, toRow, t, true, null, writer);
   }
 }
