@@ -27,6 +27,7 @@ public final class Lakehouse {
   private final CatalogLoader catalogLoader;
   private boolean decoupleWriters;
   private Writer writer;
+  private Catalog catalog;
 
   private Lakehouse(CatalogConfig config) {
     this.config = config;
@@ -65,6 +66,17 @@ public final class Lakehouse {
     return catalogLoader;
   }
 
+  /**
+   * The catalog, loaded once: a REST or JDBC catalog holds HTTP/JDBC clients and a FileIO, which a
+   * load per call would open again each time.
+   */
+  public synchronized Catalog catalog() {
+    if (catalog == null) {
+      catalog = catalogLoader.loadCatalog();
+    }
+    return catalog;
+  }
+
   /** The Flink SQL statement that registers this catalog (holds secrets: never print it). */
   public String createCatalogSql() {
     StringBuilder sql = new StringBuilder("CREATE CATALOG " + CATALOG_NAME + " WITH (");
@@ -82,7 +94,7 @@ public final class Lakehouse {
 
   /** Creates the namespaces and tables that do not exist yet; existing tables are left alone. */
   public void ensureTables(List<LakehouseTable> tables) {
-    Catalog catalog = catalogLoader.loadCatalog();
+    Catalog catalog = catalog();
     for (LakehouseTable t : tables) {
       Namespace ns = t.identifier().namespace();
       if (catalog instanceof SupportsNamespaces
@@ -107,7 +119,7 @@ public final class Lakehouse {
   }
 
   public Table load(LakehouseTable t) {
-    return catalogLoader.loadCatalog().loadTable(t.identifier());
+    return catalog().loadTable(t.identifier());
   }
 
   /**

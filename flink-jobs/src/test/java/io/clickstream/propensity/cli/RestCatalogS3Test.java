@@ -56,6 +56,7 @@ class RestCatalogS3Test {
 
   @BeforeAll
   static void startServers() throws Exception {
+    S3ProxyServer.useSdkChecksumsWhenRequired();
     s3 = new S3ProxyServer("lakehouse");
     pg = new PostgresServer().start();
     s3.start(Files.createDirectories(tmp.resolve("s3")));
@@ -221,6 +222,7 @@ class RestCatalogS3Test {
         "uri=" + pg.jdbcUrl("direct"),
         "jdbc.user=" + pg.user(),
         "jdbc.password=" + pg.password(),
+        "jdbc.schema-version=V1",
         "warehouse=" + tmp.resolve("jdbc-warehouse").toUri()) + "\n");
     Path small = Files.write(tmp.resolve("small.csv"),
         Files.readAllLines(Samples.reesHead()).subList(0, 2_000));

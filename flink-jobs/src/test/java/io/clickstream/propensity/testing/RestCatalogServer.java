@@ -27,7 +27,7 @@ public final class RestCatalogServer implements AutoCloseable {
     backend.put("jdbc.password", pg.password());
     backend.put("warehouse", "s3://" + s3.bucket() + "/warehouse");
     backend.put("rest.port", Integer.toString(port));
-    Map<String, String> env = new HashMap<>();
+    Map<String, String> env = new HashMap<>(S3ProxyServer.SDK_CHECKSUMS_WHEN_REQUIRED);
     backend.forEach((k, v) -> env.put(envName(k), v));
     process = ServerProcess.start("iceberg-rest",
         ServerProcess.lib("clickstream.rest-server.lib", "iceberg-rest-server"),

@@ -36,10 +36,16 @@ public final class S3ProxyServer implements AutoCloseable {
         "s3proxy.credential=" + secretKey,
         "jclouds.provider=filesystem",
         "jclouds.filesystem.basedir=" + data.toAbsolutePath()) + "\n");
+    // S3Proxy ships no logback configuration: without one it logs every request at DEBUG
+    Path logback = Files.writeString(workDir.resolve("logback.xml"), "<configuration>"
+        + "<appender name=\"out\" class=\"ch.qos.logback.core.ConsoleAppender\"><encoder>"
+        + "<pattern>%d %-5level %logger{20} - %msg%n</pattern></encoder></appender>"
+        + "<root level=\"WARN\"><appender-ref ref=\"out\"/></root></configuration>\n");
     process = ServerProcess.start("s3proxy",
         ServerProcess.lib("clickstream.s3proxy.lib", "s3proxy-server"),
         "org.gaul.s3proxy.Main", List.of("--properties", conf.toAbsolutePath().toString()),
-        Map.of("LOG_LEVEL", "warn"), workDir);
+        Map.of("JAVA_TOOL_OPTIONS", "-Dlogback.configurationFile=" + logback.toAbsolutePath()),
+        workDir);
     process.awaitHttp(endpoint + "/", Duration.ofSeconds(90));
     return this;
   }
@@ -60,15 +66,35 @@ public final class S3ProxyServer implements AutoCloseable {
     return secretKey;
   }
 
-  /** Iceberg S3FileIO properties for this server (endpoint override, path-style access). */
+  /**
+   * Iceberg S3FileIO properties for this server (endpoint override, path-style access). S3Proxy
+   * checks payload hashes but does not know the AWS SDK's newer aws-chunked uploads with checksum
+   * trailers: chunked encoding off here, and see {@link #SDK_CHECKSUMS_WHEN_REQUIRED}.
+   */
   public Map<String, String> s3FileIoProperties() {
     return Map.of(
         "io-impl", "org.apache.iceberg.aws.s3.S3FileIO",
         "s3.endpoint", endpoint,
         "s3.path-style-access", "true",
+        "s3.chunked-encoding-enabled", "false",
         "s3.access-key-id", accessKey,
         "s3.secret-access-key", secretKey,
         "client.region", "us-east-1");
+  }
+
+  /**
+   * AWS SDK settings (environment variables; as system properties {@code aws.requestChecksum
+   * Calculation} and {@code aws.responseChecksumValidation}) that S3-compatible stores without
+   * the SDK's default CRC checksums need.
+   */
+  public static final Map<String, String> SDK_CHECKSUMS_WHEN_REQUIRED = Map.of(
+      "AWS_REQUEST_CHECKSUM_CALCULATION", "when_required",
+      "AWS_RESPONSE_CHECKSUM_VALIDATION", "when_required");
+
+  /** Applies {@link #SDK_CHECKSUMS_WHEN_REQUIRED} to this JVM's S3 clients (created afterwards). */
+  public static void useSdkChecksumsWhenRequired() {
+    System.setProperty("aws.requestChecksumCalculation", "when_required");
+    System.setProperty("aws.responseChecksumValidation", "when_required");
   }
 
   @Override
