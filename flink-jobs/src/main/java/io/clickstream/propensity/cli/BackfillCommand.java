@@ -2,8 +2,8 @@ package io.clickstream.propensity.cli;
 
 import io.clickstream.propensity.jobs.BackfillJob;
 import io.clickstream.propensity.jobs.BackfillReport;
-import io.clickstream.propensity.jobs.JobRunner;
 import io.clickstream.propensity.lakehouse.Lakehouse;
+import io.clickstream.propensity.lakehouse.TableReplacement;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -18,8 +18,10 @@ import picocli.CommandLine.Option;
     description = {
       "Backfills the Iceberg tables (bronze, silver, rejected, gold metrics, training features) "
           + "from clickstream CSV files in BATCH mode.",
-      "The backfill replaces the tables' content: re-running it over the same input leaves the "
-          + "same rows."
+      "The backfill replaces the tables' content, one atomic commit per table when the job has "
+          + "finished (a failed run changes nothing): re-running it over the same input leaves the "
+          + "same rows. It refuses to replace tables a stream has written since the last backfill "
+          + "unless --replace-streamed-data is given."
     })
 public final class BackfillCommand implements Callable<Integer> {
   @Option(names = {"-i", "--input"}, arity = "1..*", required = true, paramLabel = "PATH",
@@ -35,6 +37,11 @@ public final class BackfillCommand implements Callable<Integer> {
 
   @picocli.CommandLine.Mixin SessionOptions session;
 
+  @Option(names = "--replace-streamed-data",
+      description = "Replace the tables even if a stream has written to them since the last "
+          + "backfill (those rows are lost unless the input holds them too)")
+  boolean replaceStreamedData;
+
   @Override
   public Integer call() throws Exception {
     BackfillReport report = run(System.out, System.err);
@@ -47,14 +54,19 @@ public final class BackfillCommand implements Callable<Integer> {
         .inputs(inputs)
         .lakehouse(lakehouse)
         .sessionPolicy(session.policy())
+        .replaceStreamedData(replaceStreamedData)
         .build();
     int p = parallelism > 0 ? parallelism : LocalFlink.defaultParallelism();
     StreamExecutionEnvironment env = BackfillJob.batchEnvironment(LocalFlink.configuration(p));
     progress.printf("Backfilling %d file(s) into %s%n", job.inputs().size(), lakehouse.describe());
     long start = System.currentTimeMillis();
-    job.addTo(env);
-    JobExecutionResult result =
-        JobRunner.runWithProgress(env, "clickstream-backfill", BackfillJob.RECORDS_READ, progress);
+    JobExecutionResult result;
+    try {
+      result = job.run(env, "clickstream-backfill", progress);
+    } catch (TableReplacement.StreamedDataException e) {
+      throw new IllegalStateException(e.getMessage()
+          + ": back them up or pass --replace-streamed-data to replace them anyway", e);
+    }
     long elapsed = System.currentTimeMillis() - start;
     BackfillReport report = BackfillReport.of(lakehouse, result, elapsed);
     report.print(out);

@@ -87,9 +87,11 @@ public final class BenchCommand {
       Configuration conf = LocalFlink.configuration(p);
       StreamExecutionEnvironment env = BackfillJob.batchEnvironment(conf);
       long start = System.currentTimeMillis();
-      BackfillJob.builder().inputs(List.of(data.toString())).lakehouse(lakehouse)
-          .sessionPolicy(SessionPolicy.DEFAULT).build().addTo(env);
+      BackfillJob job = BackfillJob.builder().inputs(List.of(data.toString())).lakehouse(lakehouse)
+          .sessionPolicy(SessionPolicy.DEFAULT).build();
+      job.addTo(env);
       MeasuredRun run = MeasuredRun.run(env, conf, p, "bench-backfill");
+      job.publish();
       long elapsed = System.currentTimeMillis() - start;
       BackfillReport report = BackfillReport.of(lakehouse, run.result, elapsed);
       System.out.printf("bench backfill: %,d events, parallelism %d, %d cores, max heap %,d MiB%n",

@@ -75,7 +75,7 @@ public final class CatalogOptions {
     while (m.find()) {
       String v = env.apply(m.group(1));
       if (v == null) {
-        throw new IllegalArgumentException("catalog property " + key + " reads ${env:" + m.group(1)
+        throw new IllegalArgumentException("property " + key + " reads ${env:" + m.group(1)
             + "}, which is not set: export " + m.group(1) + " or set the property directly");
       }
       m.appendReplacement(out, Matcher.quoteReplacement(v));

@@ -1,5 +1,7 @@
 package io.clickstream.propensity.cli;
 
+import io.clickstream.propensity.lakehouse.Secrets;
+
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -62,10 +64,14 @@ public final class ClickstreamCli implements Runnable {
     public int handleExecutionException(
         Exception ex, CommandLine cmd, CommandLine.ParseResult parseResult) {
       if (ex instanceof IllegalArgumentException || ex instanceof IllegalStateException) {
-        cmd.getErr().println(cmd.getColorScheme().errorText("error: " + ex.getMessage()));
+        cmd.getErr().println(cmd.getColorScheme().errorText(
+            "error: " + Secrets.scrub(ex.getMessage())));
         return 2;
       }
-      ex.printStackTrace(cmd.getErr());
+      java.io.StringWriter trace = new java.io.StringWriter();
+      ex.printStackTrace(new java.io.PrintWriter(trace));
+      cmd.getErr().print(Secrets.scrub(trace.toString()));
+      cmd.getErr().flush();
       return 1;
     }
   }

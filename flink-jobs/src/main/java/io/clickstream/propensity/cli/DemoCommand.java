@@ -106,9 +106,10 @@ public final class DemoCommand implements Callable<Integer> {
     step(out, "Backfilling the history (BATCH) into " + lakehouse.warehouse());
     StreamExecutionEnvironment benv = BackfillJob.batchEnvironment(LocalFlink.configuration(p));
     long b0 = System.currentTimeMillis();
-    BackfillJob.builder().inputs(List.of(history.toString())).lakehouse(lakehouse)
-        .sessionPolicy(policy).build().addTo(benv);
-    JobExecutionResult r = JobRunner.runWithProgress(benv, "demo-backfill", BackfillJob.RECORDS_READ, System.err);
+    // the demo replays the same story each run: a previous run's streamed rows are replaced
+    JobExecutionResult r = BackfillJob.builder().inputs(List.of(history.toString()))
+        .lakehouse(lakehouse).sessionPolicy(policy).replaceStreamedData(true).build()
+        .run(benv, "demo-backfill", System.err);
     BackfillReport.of(lakehouse, r, System.currentTimeMillis() - b0).print(out);
 
     // 3. model

@@ -1,5 +1,6 @@
 package io.clickstream.propensity.cli;
 
+import io.clickstream.propensity.lakehouse.Secrets;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -12,7 +13,8 @@ import picocli.CommandLine.Option;
 /** Kafka client settings users expect to pass through (security, SASL, ...), shared by commands. */
 public final class KafkaOptions {
   @Option(names = "--kafka-property", paramLabel = "KEY=VALUE",
-      description = "Kafka client property, repeatable (e.g. security.protocol=SASL_SSL)")
+      description = "Kafka client property, repeatable (e.g. security.protocol=SASL_SSL); "
+          + "${env:NAME} reads a variable")
   Map<String, String> properties = new LinkedHashMap<>();
 
   @Option(names = "--kafka-properties", paramLabel = "FILE",
@@ -32,6 +34,8 @@ public final class KafkaOptions {
       p.stringPropertyNames().forEach(k -> out.put(k, p.getProperty(k)));
     }
     out.putAll(properties);
+    out.replaceAll((k, v) -> CatalogOptions.resolveEnv(k, v, System::getenv));
+    Secrets.remember(out);
     return out;
   }
 }

@@ -1,5 +1,7 @@
 package io.clickstream.propensity.cli;
 
+import io.clickstream.propensity.lakehouse.Secrets;
+
 import io.clickstream.propensity.events.EventFields;
 import io.clickstream.propensity.kafka.Replay;
 import java.nio.file.Path;
@@ -85,6 +87,8 @@ public final class ReplayCommand implements Callable<Integer> {
       o.kafkaProperties.putAll(Replay.readProperties(kafkaPropertiesFile));
     }
     o.kafkaProperties.putAll(kafkaProperty);
+    o.kafkaProperties.replaceAll((k, v) -> CatalogOptions.resolveEnv(k, v, System::getenv));
+    Secrets.remember(o.kafkaProperties);
     Replay.Summary s = new Replay(o).run(System.err);
     System.out.printf("Replayed %s to topic %s at %s%n", input, topic, bootstrapServers);
     s.print(System.out);

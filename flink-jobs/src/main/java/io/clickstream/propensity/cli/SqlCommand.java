@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.SequenceWriter;
 import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvSchema;
 import io.clickstream.propensity.lakehouse.Lakehouse;
+import io.clickstream.propensity.lakehouse.Secrets;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -75,7 +76,13 @@ public final class SqlCommand implements Callable<Integer> {
     tEnv.getConfig().set("table.dml-sync", "true");
     // instants are shown and bucketed in UTC, as the features define days
     tEnv.getConfig().setLocalTimeZone(java.time.ZoneOffset.UTC);
-    tEnv.executeSql(lakehouse.createCatalogSql());
+    try {
+      tEnv.executeSql(lakehouse.createCatalogSql());
+    } catch (RuntimeException e) {
+      // Flink's message quotes the statement with every option: name the catalog, not its secrets
+      throw new IllegalStateException("cannot open " + lakehouse.describe() + ": "
+          + Secrets.scrub(rootMessage(e)));
+    }
     tEnv.useCatalog(Lakehouse.CATALOG_NAME);
     for (String statement : SqlScript.split(script)) {
       if (SqlScript.isCatalogDdl(statement)) {
@@ -92,6 +99,14 @@ public final class SqlCommand implements Callable<Integer> {
         result.await();
       }
     }
+  }
+
+  private static String rootMessage(Throwable t) {
+    Throwable root = t;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return root.getClass().getSimpleName() + ": " + root.getMessage();
   }
 
   private static void printCsv(TableResult result, PrintStream out) throws Exception {

@@ -10,10 +10,13 @@ import io.clickstream.propensity.features.FeaturedEvent;
 import io.clickstream.propensity.features.SessionPolicy;
 import io.clickstream.propensity.lakehouse.Lakehouse;
 import io.clickstream.propensity.lakehouse.LakehouseTable;
+import io.clickstream.propensity.lakehouse.TableReplacement;
 import io.clickstream.propensity.lakehouse.TableRows;
+import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -30,7 +33,9 @@ import org.apache.flink.streaming.api.functions.sink.legacy.DiscardingSink;
 /**
  * The bounded half: historical clickstream CSV files to the Iceberg medallion tables in BATCH
  * runtime mode. A backfill rebuilds every table from the given input (FEATURES.md features need
- * the whole history), so re-running it over the same input leaves the same content.
+ * the whole history), so re-running it over the same input leaves the same content. The new
+ * content replaces the old in one commit per table once the job has finished ({@link #publish});
+ * a failed run leaves the tables as they were.
  */
 public final class BackfillJob {
   /** Accumulator: records read from the files (progress). */
@@ -49,12 +54,15 @@ public final class BackfillJob {
   private final Lakehouse lakehouse;
   private final SessionPolicy policy;
   private final long ingestedAt;
+  private final boolean replaceStreamedData;
+  private TableReplacement replacement;
 
   private BackfillJob(Builder b) {
     this.inputs = InputFiles.expand(b.inputs);
     this.lakehouse = Objects.requireNonNull(b.lakehouse, "lakehouse");
     this.policy = b.policy;
     this.ingestedAt = b.ingestedAt;
+    this.replaceStreamedData = b.replaceStreamedData;
   }
 
   public static Builder builder() {
@@ -66,27 +74,62 @@ public final class BackfillJob {
   }
 
   /**
-   * Prepares the tables (created if missing, emptied: the backfill replaces their content) and adds
-   * the job to {@code env}, which must be in BATCH mode.
+   * Prepares the tables (created if missing; the new content is staged, the current content stays
+   * readable until {@link #publish}) and adds the job to {@code env}, which must be in BATCH mode.
+   *
+   * @throws TableReplacement.StreamedDataException when a stream has written to the tables since
+   *     the last backfill and the builder did not allow replacing streamed data
    */
   public void addTo(StreamExecutionEnvironment env) {
-    lakehouse.ensureTables(TABLES);
-    for (LakehouseTable t : TABLES) {
-      lakehouse.truncate(t);
-    }
+    replacement = lakehouse.beginReplacement(TABLES, replaceStreamedData);
     FeaturePipeline.Outputs out = FeaturePipeline.build(readFiles(env), policy, true);
-    lakehouse.append(out.bronze, new TableRows.Bronze(), LakehouseTable.BRONZE_RAW);
-    lakehouse.append(out.rejected, new TableRows.Rejected(), LakehouseTable.SILVER_REJECTED);
-    lakehouse.append(out.featured, new TableRows.Silver(), LakehouseTable.SILVER_EVENTS);
-    lakehouse.append(
+    replacement.write(out.bronze, new TableRows.Bronze(), LakehouseTable.BRONZE_RAW);
+    replacement.write(out.rejected, new TableRows.Rejected(), LakehouseTable.SILVER_REJECTED);
+    replacement.write(out.featured, new TableRows.Silver(), LakehouseTable.SILVER_EVENTS);
+    replacement.write(
         out.featured.filter(new IsTrainingRow()).name("training-rows").uid("training-rows"),
         new TableRows.Training(), LakehouseTable.GOLD_TRAINING_FEATURES);
     for (FeatureSet set : FeatureSet.values()) {
-      lakehouse.append(out.metrics.get(set), new TableRows.Metrics(), LakehouseTable.metricsOf(set));
+      replacement.write(out.metrics.get(set), new TableRows.Metrics(), LakehouseTable.metricsOf(set));
     }
     out.duplicates
         .map(new Count<ClickEvent>(DUPLICATES_REMOVED)).name("count-duplicates").uid("count-duplicates")
         .addSink(new DiscardingSink<>()).name("duplicates").uid("duplicates-sink");
+  }
+
+  /** After the job succeeded: makes the new content current, one atomic commit per table. */
+  public void publish() {
+    if (replacement == null) {
+      throw new IllegalStateException("the backfill was not added to an environment: call addTo first");
+    }
+    replacement.publish();
+    replacement = null;
+  }
+
+  /** After the job failed: drops the staged content; the tables keep what they had. */
+  public void abandon() {
+    if (replacement != null) {
+      replacement.abandon();
+      replacement = null;
+    }
+  }
+
+  /**
+   * Adds the job to {@code env}, runs it with progress lines on {@code progress}, and publishes
+   * the new content if it succeeded (else abandons it).
+   */
+  public JobExecutionResult run(StreamExecutionEnvironment env, String jobName, PrintStream progress)
+      throws Exception {
+    addTo(env);
+    JobExecutionResult result;
+    try {
+      result = JobRunner.runWithProgress(env, jobName, RECORDS_READ, progress);
+    } catch (Exception | Error e) {
+      abandon();
+      throw e;
+    }
+    publish();
+    return result;
   }
 
   private DataStream<IngestedRecord> readFiles(StreamExecutionEnvironment env) {
@@ -145,6 +188,7 @@ public final class BackfillJob {
     private Lakehouse lakehouse;
     private SessionPolicy policy = SessionPolicy.DEFAULT;
     private long ingestedAt = System.currentTimeMillis();
+    private boolean replaceStreamedData;
 
     public Builder inputs(List<String> paths) {
       this.inputs = paths;
@@ -168,6 +212,15 @@ public final class BackfillJob {
     /** The ingest time stamped on every record of this run (epoch ms); default: now. */
     public Builder ingestedAt(long epochMillis) {
       this.ingestedAt = epochMillis;
+      return this;
+    }
+
+    /**
+     * Replace the tables even if a stream has written to them since the last backfill (those rows
+     * are lost unless the input holds them too). Default: refuse.
+     */
+    public Builder replaceStreamedData(boolean replace) {
+      this.replaceStreamedData = replace;
       return this;
     }
 

@@ -6,6 +6,7 @@ import io.clickstream.propensity.features.FeatureSet;
 import io.clickstream.propensity.features.SessionPolicy;
 import io.clickstream.propensity.lakehouse.Lakehouse;
 import io.clickstream.propensity.lakehouse.LakehouseTable;
+import io.clickstream.propensity.lakehouse.Writer;
 import io.clickstream.propensity.lakehouse.TableRows;
 import io.clickstream.propensity.scoring.ModelContract;
 import io.clickstream.propensity.scoring.Score;
@@ -69,7 +70,7 @@ public final class StreamingJob {
   /** Adds the job to {@code env} (STREAMING mode) after creating any missing table. */
   public void addTo(StreamExecutionEnvironment env) {
     b.lakehouse.ensureTables(TABLES);
-    b.lakehouse.decoupleWriters(true);
+    b.lakehouse.decoupleWriters(true).markWrites(Writer.STREAM);
     env.enableCheckpointing(b.checkpointInterval.toMillis(), CheckpointingMode.EXACTLY_ONCE);
     // keyed state must be laid out as the warm-start savepoint writes it
     env.setMaxParallelism(WarmStartJob.MAX_PARALLELISM);

@@ -29,6 +29,7 @@ public final class CatalogConfig implements java.io.Serializable {
 
   private CatalogConfig(Map<String, String> properties) {
     this.properties = new TreeMap<>(properties);
+    Secrets.remember(this.properties);
   }
 
   /** The embedded default: a Hadoop catalog on a local directory (created if missing) or URI. */

@@ -10,7 +10,6 @@ import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.catalog.Namespace;
 import org.apache.iceberg.catalog.SupportsNamespaces;
-import org.apache.iceberg.expressions.Expressions;
 import org.apache.iceberg.flink.CatalogLoader;
 import org.apache.iceberg.flink.FlinkSchemaUtil;
 import org.apache.iceberg.flink.TableLoader;
@@ -27,6 +26,8 @@ public final class Lakehouse {
   private final CatalogConfig config;
   private final CatalogLoader catalogLoader;
   private boolean decoupleWriters;
+  private Writer writer;
+  private Catalog catalog;
 
   private Lakehouse(CatalogConfig config) {
     this.config = config;
@@ -65,6 +66,17 @@ public final class Lakehouse {
     return catalogLoader;
   }
 
+  /**
+   * The catalog, loaded once: a REST or JDBC catalog holds HTTP/JDBC clients and a FileIO, which a
+   * load per call would open again each time.
+   */
+  public synchronized Catalog catalog() {
+    if (catalog == null) {
+      catalog = catalogLoader.loadCatalog();
+    }
+    return catalog;
+  }
+
   /** The Flink SQL statement that registers this catalog (holds secrets: never print it). */
   public String createCatalogSql() {
     StringBuilder sql = new StringBuilder("CREATE CATALOG " + CATALOG_NAME + " WITH (");
@@ -82,7 +94,7 @@ public final class Lakehouse {
 
   /** Creates the namespaces and tables that do not exist yet; existing tables are left alone. */
   public void ensureTables(List<LakehouseTable> tables) {
-    Catalog catalog = catalogLoader.loadCatalog();
+    Catalog catalog = catalog();
     for (LakehouseTable t : tables) {
       Namespace ns = t.identifier().namespace();
       if (catalog instanceof SupportsNamespaces
@@ -107,15 +119,18 @@ public final class Lakehouse {
   }
 
   public Table load(LakehouseTable t) {
-    return catalogLoader.loadCatalog().loadTable(t.identifier());
+    return catalog().loadTable(t.identifier());
   }
 
-  /** Deletes every row of the table in one commit (no-op on an empty table). */
-  public void truncate(LakehouseTable t) {
-    Table table = load(t);
-    if (table.currentSnapshot() != null) {
-      table.newDelete().deleteFromRowFilter(Expressions.alwaysTrue()).commit();
-    }
+  /**
+   * Starts replacing the content of {@code tables} atomically (see {@link TableReplacement}).
+   *
+   * @param replaceStreamed also replace tables a stream has written since the last replacement
+   *     (else that is refused with {@link TableReplacement.StreamedDataException})
+   */
+  public TableReplacement beginReplacement(List<LakehouseTable> tables, boolean replaceStreamed) {
+    ensureTables(tables);
+    return TableReplacement.begin(this, tables, replaceStreamed);
   }
 
   public TableLoader tableLoader(LakehouseTable t) {
@@ -124,10 +139,33 @@ public final class Lakehouse {
 
   /** Converts {@code stream} to the table's rows and appends them with Iceberg's v2 sink. */
   public <T> void append(DataStream<T> stream, MapFunction<T, RowData> toRow, LakehouseTable t) {
-    IcebergSink.forRowData(rows(stream, toRow, t))
+    write(stream, toRow, t, false, null, writer);
+  }
+
+  /**
+   * Records {@code writer} in the summary of every snapshot this lakehouse's sinks commit (the
+   * streaming job marks its writes, so a later backfill knows what it would replace).
+   */
+  public Lakehouse markWrites(Writer writer) {
+    this.writer = writer;
+    return this;
+  }
+
+  <T> void write(DataStream<T> stream, MapFunction<T, RowData> toRow, LakehouseTable t,
+      boolean upsert, String branch, Writer marker) {
+    IcebergSink.Builder sink = IcebergSink.forRowData(rows(stream, toRow, t))
         .tableLoader(tableLoader(t))
-        .uidSuffix(t.qualifiedName())
-        .append();
+        .uidSuffix(t.qualifiedName());
+    if (upsert) {
+      sink.upsert(true).equalityFieldColumns(t.keyColumns());
+    }
+    if (branch != null) {
+      sink.toBranch(branch);
+    }
+    if (marker != null) {
+      sink.setSnapshotProperty(Writer.PROPERTY, marker.value());
+    }
+    sink.append();
   }
 
   /**
@@ -154,11 +192,6 @@ public final class Lakehouse {
 
   /** Like {@link #append}, but rows replace earlier rows with the same key (gold metric tables). */
   public <T> void upsert(DataStream<T> stream, MapFunction<T, RowData> toRow, LakehouseTable t) {
-    IcebergSink.forRowData(rows(stream, toRow, t))
-        .tableLoader(tableLoader(t))
-        .uidSuffix(t.qualifiedName())
-        .upsert(true)
-        .equalityFieldColumns(t.keyColumns())
-        .append();
+    write(stream, toRow, t, true, null, writer);
   }
 }

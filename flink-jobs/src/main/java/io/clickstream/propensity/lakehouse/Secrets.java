@@ -1,6 +1,9 @@
 package io.clickstream.propensity.lakehouse;
 
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /**
@@ -16,7 +19,32 @@ public final class Secrets {
       ".*(secret|password|passwd|token|credential|jaas|session-key|access-key|private|apikey|api-key).*");
   private static final Pattern URI_USER_INFO = Pattern.compile("(?<=://)[^/@\\s]+@");
 
+  // secret values this process was given, so messages that quote them (a failing SQL statement,
+  // a driver error) can still be printed
+  private static final Set<String> KNOWN = ConcurrentHashMap.newKeySet();
+
   private Secrets() {}
+
+  /** Remembers the values of the secret keys of {@code properties} for {@link #scrub}. */
+  public static void remember(Map<String, String> properties) {
+    properties.forEach((k, v) -> {
+      if (isSecret(k) && v != null && v.length() >= 4) {
+        KNOWN.add(v);
+      }
+    });
+  }
+
+  /** {@code text} with every remembered secret value and URI user info masked. */
+  public static String scrub(String text) {
+    if (text == null) {
+      return null;
+    }
+    String out = text;
+    for (String secret : KNOWN) {
+      out = out.replace(secret, MASK);
+    }
+    return maskUriCredentials(out);
+  }
 
   public static boolean isSecret(String key) {
     return key != null && SECRET_KEY.matcher(key.toLowerCase(Locale.ROOT)).matches();

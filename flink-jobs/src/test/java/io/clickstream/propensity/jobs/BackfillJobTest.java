@@ -49,10 +49,10 @@ class BackfillJobTest {
     conf.set(PipelineOptions.GENERIC_TYPES, false);
     conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
     StreamExecutionEnvironment env = BackfillJob.batchEnvironment(conf);
-    BackfillJob.builder().inputs(inputs).lakehouse(lakehouse).ingestedAt(1_700_000_000_000L)
-        .sessionPolicy(policy).build().addTo(env);
     long start = System.currentTimeMillis();
-    JobExecutionResult result = env.execute("backfill-test");
+    JobExecutionResult result = BackfillJob.builder().inputs(inputs).lakehouse(lakehouse)
+        .ingestedAt(1_700_000_000_000L).sessionPolicy(policy).build()
+        .run(env, "backfill-test", new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
     return BackfillReport.of(lakehouse, result, System.currentTimeMillis() - start);
   }
 
