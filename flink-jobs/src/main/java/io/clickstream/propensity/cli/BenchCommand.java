@@ -57,12 +57,7 @@ import picocli.CommandLine.Option;
     subcommands = {BenchCommand.Backfill.class, BenchCommand.Stream.class, BenchTables.class})
 public final class BenchCommand {
 
-  /** The generated input of a benchmark, generated once per (events, seed) and reused. */
-  static Path generatedData(Path workDir, long events, long seed) throws IOException {
-    return generatedData(workDir, events, seed, ClickstreamGenerator.DEFAULT_DAYS);
-  }
-
-  /** The same, over {@code days} days of history. */
+  /** Generated benchmark input over {@code days} days: once per (events, seed, days), reused. */
   static Path generatedData(Path workDir, long events, long seed, int days) throws IOException {
     Files.createDirectories(workDir);
     Path data = workDir.resolve("bench-" + events + "-" + seed

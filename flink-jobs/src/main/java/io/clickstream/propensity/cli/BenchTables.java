@@ -241,11 +241,11 @@ final class BenchTables implements Callable<Integer> {
         events, rate, minutes, checkpoint.toMillis(), COMMITS_PER_HOUR);
     out.printf("maintenance on = %s (intervals scaled by %.3f)%n%n", on.describe(), minutes / 60.0);
     List<String> names = new ArrayList<>(sides.keySet());
-    out.printf("%-32s", "table: data files / delete files / snapshots / rows");
+    out.printf("%-36s", "table: data files / delete files / snapshots / rows");
     names.forEach(n -> out.printf(" %30s", n));
     out.println();
     for (String table : sides.get(names.get(0)).tables.keySet()) {
-      out.printf("%-32s", table);
+      out.printf("%-36s", table);
       for (String n : names) {
         TableShape s = sides.get(n).tables.get(table);
         out.printf(" %30s", String.format("%,d / %,d / %,d / %,d", s.dataFiles, s.deleteFiles,
@@ -253,11 +253,11 @@ final class BenchTables implements Callable<Integer> {
       }
       out.println();
     }
-    out.printf("%n%-32s", "query: median ms (rows)");
+    out.printf("%n%-36s", "query: median ms (rows)");
     names.forEach(n -> out.printf(" %30s", n));
     out.println();
     for (String q : sides.get(names.get(0)).queries.keySet()) {
-      out.printf("%-32s", q);
+      out.printf("%-36s", q);
       for (String n : names) {
         QueryTime t = sides.get(n).queries.get(q);
         out.printf(" %30s", String.format("%,.0f ms (%,d)", t.medianMillis, t.rows));
