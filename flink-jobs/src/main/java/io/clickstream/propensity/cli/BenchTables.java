@@ -172,13 +172,13 @@ final class BenchTables implements Callable<Integer> {
     ro.stampNow = true;
     ro.distinctStamps = true;
     ro.rate = rate;
-    new Replay(ro).run(System.err);
-    // the last records commit on the next checkpoint: wait for it (plus one), then stop
-    long lastCommit = lastSnapshotMillis(lakehouse.load(LakehouseTable.BRONZE_RAW));
-    long deadline = System.currentTimeMillis() + 3 * checkpoint.toMillis() + 60_000;
+    Replay.Summary sent = new Replay(ro).run(System.err);
+    // stop once every sent record is committed to bronze (or after a generous timeout)
+    Table bronze = lakehouse.load(LakehouseTable.BRONZE_RAW);
+    long deadline = System.currentTimeMillis() + 10 * checkpoint.toMillis() + 180_000;
     while (System.currentTimeMillis() < deadline
-        && lastSnapshotMillis(lakehouse.load(LakehouseTable.BRONZE_RAW)) == lastCommit) {
-      Thread.sleep(checkpoint.toMillis() / 4 + 1);
+        && BenchCommand.totalRecords(bronze) < sent.sent()) {
+      Thread.sleep(Math.max(100, checkpoint.toMillis() / 4));
     }
     JobRunner.cancelAndAwait(job, Duration.ofSeconds(120));
 
@@ -202,11 +202,6 @@ final class BenchTables implements Callable<Integer> {
       }
     }
     return side;
-  }
-
-  private static long lastSnapshotMillis(Table t) {
-    t.refresh();
-    return t.currentSnapshot() == null ? 0 : t.currentSnapshot().timestampMillis();
   }
 
   /** Median wall time of running the script's statements, all result rows read. */
