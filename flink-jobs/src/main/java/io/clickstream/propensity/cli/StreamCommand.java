@@ -108,6 +108,8 @@ public final class StreamCommand implements Callable<Integer> {
 
   @Mixin KafkaOptions kafka;
 
+  @Mixin MaintenanceOptions maintenance = new MaintenanceOptions();
+
   @Override
   public Integer call() throws Exception {
     // fail fast on a missing or mismatching model, before anything starts
@@ -128,6 +130,7 @@ public final class StreamCommand implements Callable<Integer> {
         .sessionPolicy(session.policy())
         .lakehouse(catalog.lakehouse())
         .model(contract)
+        .maintenance(maintenance.plan())
         .build();
     int p = parallelism > 0 ? parallelism : LocalFlink.defaultParallelism();
     String from = restore;
@@ -143,6 +146,7 @@ public final class StreamCommand implements Callable<Integer> {
         + " (local MiniCluster; on a cluster, use its own UI)");
     System.out.println("Model: " + contract.modelName() + " " + contract.modelVersion()
         + ", scores to topic " + scoresTopic + " and gold.session_scores");
+    System.out.println(bounded ? "Table maintenance: off (bounded run)" : maintenance.plan().describe());
     env.execute("clickstream-stream");
     return 0;
   }

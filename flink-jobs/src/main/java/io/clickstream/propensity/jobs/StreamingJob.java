@@ -6,6 +6,7 @@ import io.clickstream.propensity.features.FeatureSet;
 import io.clickstream.propensity.features.SessionPolicy;
 import io.clickstream.propensity.lakehouse.Lakehouse;
 import io.clickstream.propensity.lakehouse.LakehouseTable;
+import io.clickstream.propensity.lakehouse.TableMaintenancePlan;
 import io.clickstream.propensity.lakehouse.Writer;
 import io.clickstream.propensity.lakehouse.TableRows;
 import io.clickstream.propensity.scoring.ModelContract;
@@ -115,6 +116,17 @@ public final class StreamingJob {
         .returns(TypeInformation.of(Score.class));
     b.lakehouse.append(scores, new TableRows.Scores(), LakehouseTable.GOLD_SESSION_SCORES);
     scores.sinkTo(scoresSink()).name("kafka-" + b.scoresTopic).uid("kafka-scores-sink");
+    addTableMaintenance(env);
+  }
+
+  /**
+   * Compaction, snapshot expiry and orphan cleanup of the tables this job writes, in the same job.
+   * Unbounded runs only: the maintenance monitors never finish, so a bounded run would not end.
+   */
+  private void addTableMaintenance(StreamExecutionEnvironment env) {
+    if (!b.bounded) {
+      b.maintenance.addTo(env, b.lakehouse, TABLES);
+    }
   }
 
   private KafkaSink<Score> scoresSink() {
@@ -203,6 +215,7 @@ public final class StreamingJob {
     private boolean exactlyOnceScores;
     private long bufferTimeoutMillis = 5;
     private Duration goldFlushInterval = Duration.ofSeconds(5);
+    private TableMaintenancePlan maintenance = TableMaintenancePlan.defaults();
 
     public Builder bootstrapServers(String servers) {
       this.bootstrapServers = servers;
@@ -301,6 +314,12 @@ public final class StreamingJob {
     /** Each key's gold metric row is upserted at most once per this interval (0 = every event). */
     public Builder goldFlushInterval(Duration d) {
       this.goldFlushInterval = d;
+      return this;
+    }
+
+    /** Table maintenance of unbounded runs (default: {@link TableMaintenancePlan#defaults()}). */
+    public Builder maintenance(TableMaintenancePlan plan) {
+      this.maintenance = Objects.requireNonNull(plan);
       return this;
     }
 

@@ -71,6 +71,14 @@ public final class Replay {
     public Double rate;
     /** Replace event_time by the send time (live-traffic benchmarks). */
     public boolean stampNow;
+    /**
+     * With {@link #stampNow}: keep a session's events distinct after stamping. Times have whole
+     * seconds, so two events of a session that differ only in their time would become exact
+     * duplicates (and be dropped as such) when sent within one second; such an event is stamped
+     * one second after the session's previous one instead. Exact duplicates of the input stay
+     * duplicates (they get their original's stamp).
+     */
+    public boolean distinctStamps;
     /** Send only the first N records in canonical order; negative: all. */
     public long limit = -1;
     /** Only records with event time in [from, until), epoch seconds; null: open. */
@@ -157,6 +165,7 @@ public final class Replay {
       }
     }
     StampClock clock = new StampClock();
+    DistinctStamps distinct = options.stampNow && options.distinctStamps ? new DistinctStamps() : null;
     JsonWriter json = new JsonWriter();
     try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(
         producerConfig(), new StringSerializer(), new ByteArraySerializer())) {
@@ -184,9 +193,14 @@ public final class Replay {
         String[] raw = file.parser.rawValues(line);
         boolean invalid = file.invalid.get(idx);
         long nowMs = System.currentTimeMillis();
+        String stamp = null;
+        if (options.stampNow && !invalid) {
+          stamp = distinct == null ? clock.format(nowMs)
+              : distinct.stamp(raw, line, file.times[idx], Math.floorDiv(nowMs, 1000), clock, nowMs);
+        }
         byte[] value = invalid
             ? line.getBytes(StandardCharsets.UTF_8)
-            : json.write(raw, options.stampNow ? clock.format(nowMs) : null, nowMs);
+            : json.write(raw, stamp, nowMs);
         producer.send(new ProducerRecord<>(options.topic, userKey(raw), value), (md, ex) -> {
           if (ex != null) {
             firstError.compareAndSet(null, ex);
@@ -455,6 +469,68 @@ public final class Replay {
         text = CSV_TIME.format(Instant.ofEpochSecond(s));
       }
       return text;
+    }
+  }
+
+  /**
+   * Send-time stamps that keep each session's events distinct (see {@link
+   * Options#distinctStamps}): per session, the stamped second of its last event, the other fields
+   * of the events stamped with it, and the input lines of its last input second (to recognise the
+   * input's own duplicates). Sessions are forgotten least recently used first.
+   */
+  static final class DistinctStamps {
+    private static final int MAX_SESSIONS = 200_000;
+    private static final int SESSION = EventFields.NAMES.indexOf(EventFields.USER_SESSION);
+    private final Map<String, SessionStamps> sessions =
+        new LinkedHashMap<>(1024, 0.75f, true) {
+          @Override
+          protected boolean removeEldestEntry(Map.Entry<String, SessionStamps> eldest) {
+            return size() > MAX_SESSIONS;
+          }
+        };
+
+    private static final class SessionStamps {
+      long second = Long.MIN_VALUE;
+      final java.util.Set<String> fieldsAtSecond = new java.util.HashSet<>();
+      long inputTime = Long.MIN_VALUE;
+      final Map<String, Long> inputLines = new HashMap<>();
+    }
+
+    /** The stamp (CSV time form) of a valid record sent at {@code nowSecond}. */
+    String stamp(String[] raw, String line, long inputTime, long nowSecond, StampClock clock,
+        long nowMs) {
+      long second = stampSecond(raw, line, inputTime, nowSecond);
+      return second == nowSecond ? clock.format(nowMs) : CSV_TIME.format(Instant.ofEpochSecond(second));
+    }
+
+    long stampSecond(String[] raw, String line, long inputTime, long nowSecond) {
+      String session = raw[SESSION] == null ? "" : raw[SESSION].trim();
+      SessionStamps st = sessions.computeIfAbsent(session, k -> new SessionStamps());
+      if (st.inputTime == inputTime) {
+        Long original = st.inputLines.get(line);
+        if (original != null) {
+          return original; // a duplicate in the input stays one
+        }
+      } else {
+        st.inputTime = inputTime;
+        st.inputLines.clear();
+      }
+      StringBuilder fields = new StringBuilder(line.length());
+      for (int f = 1; f < raw.length; f++) { // all but event_time (field 0)
+        fields.append(raw[f] == null ? "" : raw[f].trim()).append('\u0001');
+      }
+      String key = fields.toString();
+      long second = Math.max(nowSecond, st.second);
+      if (second == st.second && st.fieldsAtSecond.contains(key)) {
+        second++;
+      }
+      if (second != st.second) {
+        st.second = second;
+        st.fieldsAtSecond.clear();
+      }
+      st.fieldsAtSecond.add(key);
+      st.inputLines.put(line, second);
+      return second;
     }
   }
 
