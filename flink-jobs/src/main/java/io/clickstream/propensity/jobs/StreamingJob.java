@@ -10,7 +10,7 @@ import io.clickstream.propensity.lakehouse.TableRows;
 import io.clickstream.propensity.scoring.ModelContract;
 import io.clickstream.propensity.scoring.Score;
 import io.clickstream.propensity.scoring.ScoreFunction;
-import io.clickstream.propensity.scoring.ScoreJson;
+import io.clickstream.propensity.scoring.ScoreRecords;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -31,7 +31,6 @@ import org.apache.flink.api.common.eventtime.SerializableTimestampAssigner;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.connector.base.DeliveryGuarantee;
-import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
@@ -120,11 +119,7 @@ public final class StreamingJob {
     var builder = KafkaSink.<Score>builder()
         .setBootstrapServers(b.bootstrapServers)
         .setKafkaProducerConfig(kafkaProperties())
-        .setRecordSerializer(KafkaRecordSerializationSchema.<Score>builder()
-            .setTopic(b.scoresTopic)
-            .setKeySerializationSchema(new ScoreJson.Key())
-            .setValueSerializationSchema(new ScoreJson())
-            .build());
+        .setRecordSerializer(new ScoreRecords(b.scoresTopic));
     if (b.exactlyOnceScores) {
       builder.setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
           .setTransactionalIdPrefix(b.groupId + "-scores")
