@@ -35,6 +35,8 @@ public final class BackfillCommand implements Callable<Integer> {
 
   @picocli.CommandLine.Mixin SessionOptions session;
 
+  @picocli.CommandLine.Mixin InputLimitOptions input = new InputLimitOptions();
+
   @Override
   public Integer call() throws Exception {
     BackfillReport report = run(System.out, System.err);
@@ -47,6 +49,7 @@ public final class BackfillCommand implements Callable<Integer> {
         .inputs(inputs)
         .lakehouse(lakehouse)
         .sessionPolicy(session.policy())
+        .inputLimits(input.limits())
         .build();
     int p = parallelism > 0 ? parallelism : LocalFlink.defaultParallelism();
     StreamExecutionEnvironment env = BackfillJob.batchEnvironment(LocalFlink.configuration(p));

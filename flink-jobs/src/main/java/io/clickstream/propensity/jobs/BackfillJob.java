@@ -5,6 +5,7 @@ import io.clickstream.propensity.events.ClickEvent;
 import io.clickstream.propensity.events.CsvClickstreamFormat;
 import io.clickstream.propensity.events.EventType;
 import io.clickstream.propensity.events.IngestedRecord;
+import io.clickstream.propensity.events.InputLimits;
 import io.clickstream.propensity.features.FeatureSet;
 import io.clickstream.propensity.features.FeaturedEvent;
 import io.clickstream.propensity.features.SessionPolicy;
@@ -49,12 +50,14 @@ public final class BackfillJob {
   private final Lakehouse lakehouse;
   private final SessionPolicy policy;
   private final long ingestedAt;
+  private final InputLimits limits;
 
   private BackfillJob(Builder b) {
     this.inputs = InputFiles.expand(b.inputs);
     this.lakehouse = Objects.requireNonNull(b.lakehouse, "lakehouse");
     this.policy = b.policy;
     this.ingestedAt = b.ingestedAt;
+    this.limits = b.limits;
   }
 
   public static Builder builder() {
@@ -94,7 +97,7 @@ public final class BackfillJob {
     for (int i = 0; i < inputs.size(); i++) {
       Path file = inputs.get(i);
       FileSource<IngestedRecord> source = FileSource
-          .forRecordStreamFormat(new CsvClickstreamFormat(i, file.toString(), ingestedAt), file)
+          .forRecordStreamFormat(new CsvClickstreamFormat(i, file.toString(), ingestedAt, limits), file)
           .build();
       DataStream<IngestedRecord> records = env
           .fromSource(source, WatermarkStrategy.noWatermarks(), "csv-" + i + "-" + file.getName())
@@ -145,6 +148,7 @@ public final class BackfillJob {
     private Lakehouse lakehouse;
     private SessionPolicy policy = SessionPolicy.DEFAULT;
     private long ingestedAt = System.currentTimeMillis();
+    private InputLimits limits = InputLimits.DEFAULT;
 
     public Builder inputs(List<String> paths) {
       this.inputs = paths;
@@ -168,6 +172,12 @@ public final class BackfillJob {
     /** The ingest time stamped on every record of this run (epoch ms); default: now. */
     public Builder ingestedAt(long epochMillis) {
       this.ingestedAt = epochMillis;
+      return this;
+    }
+
+    /** Maximum record size and event-time range (the future skew applies to streaming only). */
+    public Builder inputLimits(InputLimits limits) {
+      this.limits = Objects.requireNonNull(limits, "limits");
       return this;
     }
 

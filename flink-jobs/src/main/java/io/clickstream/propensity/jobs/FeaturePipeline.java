@@ -4,6 +4,7 @@ import io.clickstream.propensity.events.serde.PipelineSerializers;
 import io.clickstream.propensity.events.serde.StateSerializers;
 import io.clickstream.propensity.events.ClickEvent;
 import io.clickstream.propensity.events.IngestedRecord;
+import io.clickstream.propensity.events.RejectReason;
 import io.clickstream.propensity.features.DailyFeatureFunction;
 import io.clickstream.propensity.features.DailySeed;
 import io.clickstream.propensity.features.SessionSeed;
@@ -15,6 +16,7 @@ import io.clickstream.propensity.features.SessionFeatureFunction;
 import io.clickstream.propensity.features.SessionPolicy;
 import io.clickstream.propensity.features.SetKey;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -179,16 +181,21 @@ public final class FeaturePipeline {
     }
   }
 
-  /** Keeps the records that were rejected; counts every record in and every rejection. */
+  /**
+   * Keeps the records that were rejected; counts every record in, every rejection, and the
+   * rejections per reason (group {@code reason} = the reason without its {@code :<field>}).
+   */
   public static final class IsRejected extends RichFilterFunction<IngestedRecord> {
     private static final long serialVersionUID = 1L;
     private transient Counter eventsIn;
     private transient Counter rejected;
+    private transient Map<String, Counter> rejectedByReason;
 
     @Override
     public void open(OpenContext openContext) {
       eventsIn = getRuntimeContext().getMetricGroup().counter("eventsIn");
       rejected = getRuntimeContext().getMetricGroup().counter("eventsRejected");
+      rejectedByReason = new HashMap<>();
     }
 
     @Override
@@ -198,6 +205,9 @@ public final class FeaturePipeline {
         return false;
       }
       rejected.inc();
+      rejectedByReason.computeIfAbsent(RejectReason.label(String.valueOf(r.reason)),
+          label -> getRuntimeContext().getMetricGroup().addGroup("reason", label)
+              .counter("eventsRejected")).inc();
       return true;
     }
   }

@@ -1,6 +1,7 @@
 package io.clickstream.propensity.jobs;
 
 import io.clickstream.propensity.events.IngestedRecord;
+import io.clickstream.propensity.events.InputLimits;
 import io.clickstream.propensity.events.KafkaClickstreamDeserializer;
 import io.clickstream.propensity.features.FeatureSet;
 import io.clickstream.propensity.features.SessionPolicy;
@@ -85,7 +86,7 @@ public final class StreamingJob {
         .setTopics(b.topic)
         .setGroupId(b.groupId)
         .setStartingOffsets(b.startingOffsets)
-        .setDeserializer(new KafkaClickstreamDeserializer())
+        .setDeserializer(new KafkaClickstreamDeserializer(b.limits))
         .setProperties(kafkaProperties())
         .setProperty("partition.discovery.interval.ms", "60000");
     if (b.bounded) {
@@ -197,6 +198,7 @@ public final class StreamingJob {
     private boolean exactlyOnceScores;
     private long bufferTimeoutMillis = 5;
     private Duration goldFlushInterval = Duration.ofSeconds(5);
+    private InputLimits limits = InputLimits.DEFAULT;
 
     public Builder bootstrapServers(String servers) {
       this.bootstrapServers = servers;
@@ -295,6 +297,12 @@ public final class StreamingJob {
     /** Each key's gold metric row is upserted at most once per this interval (0 = every event). */
     public Builder goldFlushInterval(Duration d) {
       this.goldFlushInterval = d;
+      return this;
+    }
+
+    /** Maximum record size, event-time range and future skew from the processing clock. */
+    public Builder inputLimits(InputLimits limits) {
+      this.limits = Objects.requireNonNull(limits);
       return this;
     }
 
