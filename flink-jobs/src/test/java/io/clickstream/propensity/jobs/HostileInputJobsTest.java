@@ -25,11 +25,16 @@ import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.CoreOptions;
 import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Metric;
 import org.apache.flink.runtime.testutils.InMemoryReporter;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.apache.iceberg.data.Record;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -50,7 +55,34 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class HostileInputJobsTest {
   @RegisterExtension static EmbeddedKafka kafka = new EmbeddedKafka();
+  // one cluster for both jobs that outlives them: a per-job MiniCluster closes its reporters (and
+  // their metrics) when the job ends
+  static final InMemoryReporter REPORTER = InMemoryReporter.createWithRetainedMetrics();
+  static MiniCluster flink;
   @TempDir Path tmp;
+
+  @BeforeAll
+  static void startFlink() throws Exception {
+    flink = new MiniCluster(new MiniClusterConfiguration.Builder()
+        .setConfiguration(REPORTER.addToConfiguration(conf()).set(RestOptions.BIND_PORT, "0"))
+        .setNumTaskManagers(1)
+        .setNumSlotsPerTaskManager(2)
+        .build());
+    flink.start();
+  }
+
+  /** An environment that runs on the shared cluster (its REST endpoint, classes from this JVM). */
+  static StreamExecutionEnvironment env() throws Exception {
+    return StreamExecutionEnvironment.createRemoteEnvironment(
+        "127.0.0.1", flink.getRestAddress().get().getPort(), conf());
+  }
+
+  @AfterAll
+  static void stopFlink() throws Exception {
+    if (flink != null) {
+      flink.close();
+    }
+  }
 
   @Test
   void theCsvCorpusThroughTheBackfill() throws Exception {
@@ -65,9 +97,8 @@ class HostileInputJobsTest {
       inputs.add(p.toString());
     }
     Lakehouse lakehouse = Lakehouse.at(tmp.resolve("wh").toString());
-    InMemoryReporter reporter = InMemoryReporter.createWithRetainedMetrics();
-    Configuration conf = conf(reporter);
-    StreamExecutionEnvironment env = BackfillJob.batchEnvironment(conf);
+    StreamExecutionEnvironment env = env();
+    env.setRuntimeMode(org.apache.flink.api.common.RuntimeExecutionMode.BATCH); // as BackfillJob.batchEnvironment
     BackfillJob.builder().inputs(inputs).lakehouse(lakehouse).ingestedAt(1_700_000_000_000L)
         .build().addTo(env);
     JobExecutionResult result = env.execute("hostile-backfill");
@@ -95,7 +126,7 @@ class HostileInputJobsTest {
     assertThat(report.rows(LakehouseTable.SILVER_REJECTED)).isEqualTo(bronze - valid - duplicates);
     assertThat(report.reconciles()).isTrue();
     assertOversizedHeadInBronze(lakehouse, cases);
-    assertThat(rejectionsByLabel(reporter, result)).isEqualTo(labels(rejected.values()));
+    assertThat(rejectionsByLabel(result)).isEqualTo(labels(rejected.values()));
   }
 
   @Test
@@ -117,8 +148,7 @@ class HostileInputJobsTest {
       }
     }
     Lakehouse lakehouse = Lakehouse.at(tmp.resolve("wh").toString());
-    InMemoryReporter reporter = InMemoryReporter.createWithRetainedMetrics();
-    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf(reporter));
+    StreamExecutionEnvironment env = env();
     StreamingJob.builder()
         .bootstrapServers(kafka.bootstrapServers())
         .topic(topic)
@@ -152,7 +182,7 @@ class HostileInputJobsTest {
     assertThat(bronze).as("bronze = silver + rejected + duplicates")
         .isEqualTo(silver + rejected.size() + duplicates);
     assertOversizedHeadInBronze(lakehouse, cases);
-    assertThat(rejectionsByLabel(reporter, result)).isEqualTo(labels(rejected.values()));
+    assertThat(rejectionsByLabel(result)).isEqualTo(labels(rejected.values()));
   }
 
   /** Each case rejected with its reason at its position, or not rejected at all. */
@@ -201,9 +231,9 @@ class HostileInputJobsTest {
   }
 
   /** The per-reason counters {@code <...>.reason.<label>.eventsRejected}, summed over subtasks. */
-  private static Map<String, Long> rejectionsByLabel(InMemoryReporter reporter, JobExecutionResult result) {
+  private static Map<String, Long> rejectionsByLabel(JobExecutionResult result) {
     Map<String, Long> out = new TreeMap<>();
-    for (Map.Entry<String, Metric> m : reporter.findMetrics(result.getJobID(), "eventsRejected").entrySet()) {
+    for (Map.Entry<String, Metric> m : REPORTER.findMetrics(result.getJobID(), "eventsRejected").entrySet()) {
       String id = m.getKey();
       int at = id.indexOf(".reason.");
       if (at < 0) {
@@ -215,12 +245,12 @@ class HostileInputJobsTest {
     return out;
   }
 
-  private static Configuration conf(InMemoryReporter reporter) {
+  private static Configuration conf() {
     Configuration conf = new Configuration();
     conf.set(CoreOptions.DEFAULT_PARALLELISM, 2);
     conf.set(PipelineOptions.GENERIC_TYPES, false);
     // any failure, input-caused or not, fails the job and the test: nothing may restart
     conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
-    return reporter.addToConfiguration(conf);
+    return conf;
   }
 }
