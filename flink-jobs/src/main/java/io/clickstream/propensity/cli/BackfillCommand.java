@@ -41,6 +41,7 @@ public final class BackfillCommand implements Callable<Integer> {
       description = "Replace the tables even if a stream has written to them since the last "
           + "backfill (those rows are lost unless the input holds them too)")
   boolean replaceStreamedData;
+  @picocli.CommandLine.Mixin InputLimitOptions input = new InputLimitOptions();
 
   @Override
   public Integer call() throws Exception {
@@ -55,6 +56,7 @@ public final class BackfillCommand implements Callable<Integer> {
         .lakehouse(lakehouse)
         .sessionPolicy(session.policy())
         .replaceStreamedData(replaceStreamedData)
+        .inputLimits(input.limits())
         .build();
     int p = parallelism > 0 ? parallelism : LocalFlink.defaultParallelism();
     StreamExecutionEnvironment env = BackfillJob.batchEnvironment(LocalFlink.configuration(p));

@@ -96,6 +96,13 @@ public final class StreamCommand implements Callable<Integer> {
 
   @picocli.CommandLine.Mixin SessionOptions session;
 
+  @picocli.CommandLine.Mixin InputLimitOptions input = new InputLimitOptions();
+
+  @Option(names = "--max-future-skew", defaultValue = "1h", converter = DurationConverter.class,
+      description = "Events stamped more than this ahead of the processing clock are rejected "
+          + "(event_time_in_future): one would push the watermark ahead (default: ${DEFAULT-VALUE})")
+  Duration maxFutureSkew;
+
   @Option(names = "--warm-start", negatable = true, defaultValue = "true", fallbackValue = "true",
       description = "Without --restore: start from the state of silver.clickstream_events (the "
           + "backfilled history) via a savepoint built with the State Processor API "
@@ -128,6 +135,7 @@ public final class StreamCommand implements Callable<Integer> {
         .checkpointInterval(checkpointInterval)
         .goldFlushInterval(goldFlushInterval)
         .sessionPolicy(session.policy())
+        .inputLimits(input.limits(maxFutureSkew))
         .lakehouse(catalog.lakehouse())
         .model(contract)
         .maintenance(maintenance.plan())

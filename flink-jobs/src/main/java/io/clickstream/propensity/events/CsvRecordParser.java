@@ -11,8 +11,11 @@ import java.util.Locale;
 
 /**
  * Parses the records of one CSV file given its header line: column order comes from the header
- * (FEATURES.md §1), a record with another field count is {@code malformed_csv}, and the values go
- * through {@link EventFields#validate}. Not thread-safe; one instance per reader.
+ * (FEATURES.md §1), a record with another field count is {@code malformed_csv}, a record equal to
+ * the header is {@code repeated_header} (files concatenated with their headers), and the values go
+ * through {@link EventFields#validate} with the event-time range of the {@link InputLimits} (a
+ * file has no processing clock to measure a future skew from). Not thread-safe; one instance per
+ * reader.
  */
 public final class CsvRecordParser {
   private static final ObjectReader LINE_READER =
@@ -21,13 +24,20 @@ public final class CsvRecordParser {
           .readerFor(String[].class)
           .with(CsvSchema.emptySchema());
 
+  private final String header;
+  private final InputLimits limits;
   private final int headerWidth;
   /** For each of the nine fields, its column index in the file, or -1 when the header lacks it. */
   private final int[] columnOf = new int[EventFields.NAMES.size()];
   private final String[] values = new String[EventFields.NAMES.size()];
 
   public CsvRecordParser(String headerLine) {
-    String header = headerLine.startsWith("\uFEFF") ? headerLine.substring(1) : headerLine;
+    this(headerLine, InputLimits.DEFAULT);
+  }
+
+  public CsvRecordParser(String headerLine, InputLimits limits) {
+    this.limits = limits;
+    this.header = headerLine.startsWith("\uFEFF") ? headerLine.substring(1) : headerLine;
     String[] columns = splitOrEmpty(header);
     this.headerWidth = columns.length;
     Arrays.fill(columnOf, -1);
@@ -41,6 +51,9 @@ public final class CsvRecordParser {
 
   /** Parses one record line (without its line terminator). */
   public ParseOutcome parse(String line) {
+    if (!header.isEmpty() && (line.equals(header) || line.equals("\uFEFF" + header))) {
+      return ParseOutcome.rejected(RejectReason.REPEATED_HEADER, "the header line again");
+    }
     String[] fields;
     try {
       fields = readRow(line);
@@ -55,7 +68,7 @@ public final class CsvRecordParser {
     for (int f = 0; f < values.length; f++) {
       values[f] = columnOf[f] >= 0 ? fields[columnOf[f]] : null;
     }
-    return EventFields.validate(values);
+    return EventFields.validate(values, limits, InputLimits.NO_CLOCK);
   }
 
   /**

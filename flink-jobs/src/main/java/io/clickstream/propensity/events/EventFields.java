@@ -61,6 +61,26 @@ public final class EventFields {
    * in that order; the first failure is the reason.
    */
   public static ParseOutcome validate(String[] raw) {
+    return validate(raw, InputLimits.DEFAULT, InputLimits.NO_CLOCK);
+  }
+
+  /**
+   * Validates the nine raw values (null = absent) given in {@link #NAMES} order against the field
+   * rules and the event-time {@code limits}. A control character in any value is rejected first;
+   * then fields are checked in that order and the first failure is the reason.
+   *
+   * @param clockMillis the processing time the future skew is measured from, or
+   *     {@link InputLimits#NO_CLOCK}
+   */
+  public static ParseOutcome validate(String[] raw, InputLimits limits, long clockMillis) {
+    for (int f = 0; f < raw.length; f++) {
+      int at = controlCharacterAt(raw[f]);
+      if (at >= 0) {
+        return ParseOutcome.rejected(RejectReason.controlCharacter(NAMES.get(f)), NAMES.get(f)
+            + " has the control character U+" + String.format("%04X", (int) raw[f].charAt(at))
+            + " at index " + at);
+      }
+    }
     ClickEvent e = new ClickEvent();
 
     String time = trimToNull(raw[0]);
@@ -71,6 +91,10 @@ public final class EventFields {
       e.eventTime = parseEventTime(time);
     } catch (DateTimeException ex) {
       return ParseOutcome.rejected(RejectReason.BAD_TIMESTAMP, ex.getMessage());
+    }
+    ParseOutcome outOfBounds = limits.checkEventTime(e.eventTime, clockMillis);
+    if (outOfBounds != null) {
+      return outOfBounds;
     }
 
     String type = trimToNull(raw[1]);
@@ -257,11 +281,40 @@ public final class EventFields {
         RejectReason.notPositive(field), field + " " + value + " must be greater than 0");
   }
 
+  /**
+   * Without surrounding white space, null when nothing is left. {@code strip}, not {@code trim}:
+   * trim also drops NUL and other control characters, which must be rejected, not hidden.
+   */
   static String trimToNull(String s) {
     if (s == null) {
       return null;
     }
-    String t = s.trim();
+    String t = s.strip();
     return t.isEmpty() ? null : t;
+  }
+
+  /**
+   * Index of the first control character inside the value (U+0000-U+001F or U+007F, except the
+   * white space that {@link #trimToNull} strips at either end), or -1.
+   */
+  private static int controlCharacterAt(String s) {
+    if (s == null) {
+      return -1;
+    }
+    int from = 0;
+    int to = s.length();
+    while (from < to && Character.isWhitespace(s.charAt(from))) {
+      from++;
+    }
+    while (to > from && Character.isWhitespace(s.charAt(to - 1))) {
+      to--;
+    }
+    for (int i = from; i < to; i++) {
+      char c = s.charAt(i);
+      if (c < 0x20 || c == 0x7F) {
+        return i;
+      }
+    }
+    return -1;
   }
 }

@@ -55,6 +55,28 @@ public class IngestedRecord {
     return this;
   }
 
+  /**
+   * Rejects a record larger than the maximum size, keeping its head: {@code raw} is the first
+   * {@link InputLimits#HEAD_BYTES} bytes followed by {@code ...[truncated, N bytes]}, so bronze
+   * and the rejected table hold its start and its size.
+   *
+   * @param head at least the first {@code headLength} bytes of the record
+   * @param size the record's full size in bytes
+   */
+  IngestedRecord tooLarge(byte[] head, int headLength, long size, InputLimits limits) {
+    int keep = Math.min(headLength, InputLimits.HEAD_BYTES);
+    this.raw = RawText.decode(head, keep).text + truncationMark(size);
+    this.reason = RejectReason.RECORD_TOO_LARGE;
+    this.detail = "the record has " + size + " bytes, more than the maximum of "
+        + limits.maxRecordBytes() + "; raw holds its first " + keep + " bytes";
+    return this;
+  }
+
+  /** What follows the head of an oversized record in {@code raw}. */
+  public static String truncationMark(long size) {
+    return "...[truncated, " + size + " bytes]";
+  }
+
   @Override
   public String toString() {
     return "IngestedRecord{" + source + ':' + sourceOrder + ':' + sourceOffset + ' '

@@ -8,10 +8,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 
 /**
- * Parses a streaming record: a JSON object with the nine field names (extra fields ignored; of a
- * repeated name the last one counts), validated by the same {@link EventFields#validate} as the CSV
- * input. Jackson's streaming parser reads the object once, without building a tree: it runs for
- * every record of the topic.
+ * Parses a streaming record: a JSON object with the nine field names (extra fields ignored),
+ * validated by the same {@link EventFields#validate} as the CSV input. Jackson's streaming parser
+ * reads the object once, without building a tree: it runs for every record of the topic.
+ *
+ * <p>Rejected besides the field rules: no value (a tombstone: {@code null_record}), an empty or
+ * blank value ({@code empty_record}), anything but one JSON object, also with content after it
+ * ({@code malformed_json}, which covers nesting deeper than Jackson's limit too), and one of the
+ * nine names twice ({@code duplicate_field:<name>}: which value is meant is ambiguous; repeated
+ * extra fields are ignored like any extra field).
  */
 public final class JsonRecordParser {
   private static final JsonFactory FACTORY = new JsonFactory();
@@ -20,9 +25,21 @@ public final class JsonRecordParser {
 
   private JsonRecordParser() {}
 
+  /** With the default limits and no future check (tools and tests). */
   public static ParseOutcome parse(byte[] value) {
+    return parse(value, InputLimits.DEFAULT, InputLimits.NO_CLOCK);
+  }
+
+  /**
+   * @param clockMillis the processing time the future skew is measured from, or
+   *     {@link InputLimits#NO_CLOCK}
+   */
+  public static ParseOutcome parse(byte[] value, InputLimits limits, long clockMillis) {
     if (value == null) {
-      return notAnObject();
+      return ParseOutcome.rejected(RejectReason.NULL_RECORD, "the record has no value (a tombstone)");
+    }
+    if (isBlank(value)) {
+      return ParseOutcome.rejected(RejectReason.EMPTY_RECORD, "the record value is empty");
     }
     String[] values = new String[EventFields.NAMES.size()];
     try (JsonParser p = FACTORY.createParser(value)) {
@@ -33,14 +50,23 @@ public final class JsonRecordParser {
         }
         return notAnObject();
       }
+      int seen = 0;
       for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
         int field = EventFields.NAMES.indexOf(p.currentName());
         p.nextToken();
         if (field < 0) {
           p.skipChildren();
+        } else if ((seen & (1 << field)) != 0) {
+          return ParseOutcome.rejected(RejectReason.duplicateField(EventFields.NAMES.get(field)),
+              "the object names " + EventFields.NAMES.get(field) + " more than once");
         } else {
+          seen |= 1 << field;
           values[field] = text(p);
         }
+      }
+      if (p.nextToken() != null) {
+        return ParseOutcome.rejected(
+            RejectReason.MALFORMED_JSON, "not valid JSON: content after the object");
       }
     } catch (JsonProcessingException ex) {
       return ParseOutcome.rejected(
@@ -48,7 +74,16 @@ public final class JsonRecordParser {
     } catch (IOException ex) {
       return ParseOutcome.rejected(RejectReason.MALFORMED_JSON, "not valid JSON: " + ex.getMessage());
     }
-    return EventFields.validate(values);
+    return EventFields.validate(values, limits, clockMillis);
+  }
+
+  private static boolean isBlank(byte[] value) {
+    for (byte b : value) {
+      if (b != ' ' && b != '\t' && b != '\n' && b != '\r') {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static ParseOutcome notAnObject() {

@@ -5,6 +5,7 @@ import io.clickstream.propensity.events.ClickEvent;
 import io.clickstream.propensity.events.CsvClickstreamFormat;
 import io.clickstream.propensity.events.EventType;
 import io.clickstream.propensity.events.IngestedRecord;
+import io.clickstream.propensity.events.InputLimits;
 import io.clickstream.propensity.features.FeatureSet;
 import io.clickstream.propensity.features.FeaturedEvent;
 import io.clickstream.propensity.features.SessionPolicy;
@@ -56,6 +57,7 @@ public final class BackfillJob {
   private final long ingestedAt;
   private final boolean replaceStreamedData;
   private TableReplacement replacement;
+  private final InputLimits limits;
 
   private BackfillJob(Builder b) {
     this.inputs = InputFiles.expand(b.inputs);
@@ -63,6 +65,7 @@ public final class BackfillJob {
     this.policy = b.policy;
     this.ingestedAt = b.ingestedAt;
     this.replaceStreamedData = b.replaceStreamedData;
+    this.limits = b.limits;
   }
 
   public static Builder builder() {
@@ -137,7 +140,7 @@ public final class BackfillJob {
     for (int i = 0; i < inputs.size(); i++) {
       Path file = inputs.get(i);
       FileSource<IngestedRecord> source = FileSource
-          .forRecordStreamFormat(new CsvClickstreamFormat(i, file.toString(), ingestedAt), file)
+          .forRecordStreamFormat(new CsvClickstreamFormat(i, file.toString(), ingestedAt, limits), file)
           .build();
       DataStream<IngestedRecord> records = env
           .fromSource(source, WatermarkStrategy.noWatermarks(), "csv-" + i + "-" + file.getName())
@@ -189,6 +192,7 @@ public final class BackfillJob {
     private SessionPolicy policy = SessionPolicy.DEFAULT;
     private long ingestedAt = System.currentTimeMillis();
     private boolean replaceStreamedData;
+    private InputLimits limits = InputLimits.DEFAULT;
 
     public Builder inputs(List<String> paths) {
       this.inputs = paths;
@@ -221,6 +225,12 @@ public final class BackfillJob {
      */
     public Builder replaceStreamedData(boolean replace) {
       this.replaceStreamedData = replace;
+      return this;
+    }
+
+    /** Maximum record size and event-time range (the future skew applies to streaming only). */
+    public Builder inputLimits(InputLimits limits) {
+      this.limits = Objects.requireNonNull(limits, "limits");
       return this;
     }
 

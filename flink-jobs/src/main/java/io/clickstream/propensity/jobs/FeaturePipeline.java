@@ -16,8 +16,8 @@ import io.clickstream.propensity.features.SessionFeatureFunction;
 import io.clickstream.propensity.features.SessionPolicy;
 import io.clickstream.propensity.features.SetKey;
 import java.util.Arrays;
-import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.stream.Collectors;
 import java.util.Map;
@@ -182,8 +182,8 @@ public final class FeaturePipeline {
   }
 
   /**
-   * Keeps the records that were rejected; counts every record in and every rejection, in total and
-   * per reason (group {@code reason}, label without the field: a bounded set of series).
+   * Keeps the records that were rejected; counts every record in, every rejection, and the
+   * rejections per reason (group {@code reason} = the reason without its {@code :<field>}).
    */
   public static final class IsRejected extends RichFilterFunction<IngestedRecord> {
     private static final long serialVersionUID = 1L;
@@ -205,8 +205,9 @@ public final class FeaturePipeline {
         return false;
       }
       rejected.inc();
-      rejectedByReason.computeIfAbsent(RejectReason.label(r.reason), label ->
-          getRuntimeContext().getMetricGroup().addGroup("reason", label).counter("eventsRejected")).inc();
+      rejectedByReason.computeIfAbsent(RejectReason.label(String.valueOf(r.reason)),
+          label -> getRuntimeContext().getMetricGroup().addGroup("reason", label)
+              .counter("eventsRejected")).inc();
       return true;
     }
   }

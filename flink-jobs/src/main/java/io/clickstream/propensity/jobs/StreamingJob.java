@@ -1,6 +1,7 @@
 package io.clickstream.propensity.jobs;
 
 import io.clickstream.propensity.events.IngestedRecord;
+import io.clickstream.propensity.events.InputLimits;
 import io.clickstream.propensity.events.KafkaClickstreamDeserializer;
 import io.clickstream.propensity.features.FeatureSet;
 import io.clickstream.propensity.features.SessionPolicy;
@@ -12,7 +13,7 @@ import io.clickstream.propensity.lakehouse.TableRows;
 import io.clickstream.propensity.scoring.ModelContract;
 import io.clickstream.propensity.scoring.Score;
 import io.clickstream.propensity.scoring.ScoreFunction;
-import io.clickstream.propensity.scoring.ScoreJson;
+import io.clickstream.propensity.scoring.ScoreRecords;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -33,7 +34,6 @@ import org.apache.flink.api.common.eventtime.SerializableTimestampAssigner;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.connector.base.DeliveryGuarantee;
-import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
@@ -88,7 +88,7 @@ public final class StreamingJob {
         .setTopics(b.topic)
         .setGroupId(b.groupId)
         .setStartingOffsets(b.startingOffsets)
-        .setDeserializer(new KafkaClickstreamDeserializer())
+        .setDeserializer(new KafkaClickstreamDeserializer(b.limits))
         .setProperties(kafkaProperties())
         .setProperty("partition.discovery.interval.ms", "60000");
     if (b.bounded) {
@@ -133,11 +133,7 @@ public final class StreamingJob {
     var builder = KafkaSink.<Score>builder()
         .setBootstrapServers(b.bootstrapServers)
         .setKafkaProducerConfig(kafkaProperties())
-        .setRecordSerializer(KafkaRecordSerializationSchema.<Score>builder()
-            .setTopic(b.scoresTopic)
-            .setKeySerializationSchema(new ScoreJson.Key())
-            .setValueSerializationSchema(new ScoreJson())
-            .build());
+        .setRecordSerializer(new ScoreRecords(b.scoresTopic));
     if (b.exactlyOnceScores) {
       builder.setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
           .setTransactionalIdPrefix(b.groupId + "-scores")
@@ -216,6 +212,7 @@ public final class StreamingJob {
     private long bufferTimeoutMillis = 5;
     private Duration goldFlushInterval = Duration.ofSeconds(5);
     private TableMaintenancePlan maintenance = TableMaintenancePlan.defaults();
+    private InputLimits limits = InputLimits.DEFAULT;
 
     public Builder bootstrapServers(String servers) {
       this.bootstrapServers = servers;
@@ -320,6 +317,12 @@ public final class StreamingJob {
     /** Table maintenance of unbounded runs (default: {@link TableMaintenancePlan#defaults()}). */
     public Builder maintenance(TableMaintenancePlan plan) {
       this.maintenance = Objects.requireNonNull(plan);
+      return this;
+    }
+
+    /** Maximum record size, event-time range and future skew from the processing clock. */
+    public Builder inputLimits(InputLimits limits) {
+      this.limits = Objects.requireNonNull(limits);
       return this;
     }
 

@@ -85,7 +85,7 @@ class JsonRecordParserTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"not json", "{\"event_time\":", "[1,2,3]", "[" + "{}" + "]",
-      "\"a json string\"", "42", "true", "null", ""})
+      "\"a json string\"", "42", "true", "null", "{} {}", "{}}"})
   void notAJsonObjectIsMalformedJson(String value) {
     ParseOutcome o = parse(value);
     assertThat(o.isValid()).isFalse();
@@ -93,8 +93,10 @@ class JsonRecordParserTest {
   }
 
   @Test
-  void nullValueIsMalformedJson() {
-    assertThat(JsonRecordParser.parse(null).reason()).isEqualTo("malformed_json");
+  void aTombstoneAndAnEmptyValueHaveReasonsOfTheirOwn() {
+    assertThat(JsonRecordParser.parse(null).reason()).isEqualTo("null_record");
+    assertThat(parse("").reason()).isEqualTo("empty_record");
+    assertThat(parse(" \r\n").reason()).isEqualTo("empty_record");
   }
 
   @ParameterizedTest

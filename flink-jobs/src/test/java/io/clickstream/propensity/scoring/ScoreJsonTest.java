@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 class ScoreJsonTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private static Score score() {
+  static Score score() {
     Score s = new Score();
     s.eventId = "0123456789abcdef0123456789abcdef";
     s.userId = 520_088_904L;
