@@ -119,6 +119,22 @@ class FlinkClusterIT {
         "--warehouse", warehouse.toString(), "--model", modelDir().toString(),
         "--checkpoint-dir", tmp.resolve("checkpoints").toUri().toString(),
         "--checkpoint-interval", "2s", "--starting-offsets", "earliest", "--no-warm-start");
+    // client-local defaults are refused before anything is submitted, naming the flag to set
+    List<String> runStream = List.of("run", "-d", "-m", cluster.address(), jobJar.toString());
+    CliResult warmStartInClient = cluster.cli(Duration.ofMinutes(2), concat(runStream,
+        stream.stream().filter(a -> !a.equals("--no-warm-start")).toList(), List.of()));
+    assertThat(warmStartInClient.exitCode()).isNotZero();
+    assertThat(warmStartInClient.output()).contains("error: stream under `flink run`",
+        "clickstream bootstrap --savepoint-dir", "--no-warm-start");
+    List<String> noCheckpointDir = new ArrayList<>(stream);
+    noCheckpointDir.subList(noCheckpointDir.indexOf("--checkpoint-dir"),
+        noCheckpointDir.indexOf("--checkpoint-dir") + 2).clear();
+    CliResult checkpointsInClient =
+        cluster.cli(Duration.ofMinutes(2), concat(runStream, noCheckpointDir, List.of()));
+    assertThat(checkpointsInClient.exitCode()).isNotZero();
+    assertThat(checkpointsInClient.output()).contains("set --checkpoint-dir URI");
+    assertThat(cluster.rest("/jobs/overview").path("jobs")).hasSize(1);
+
     CliResult first = submit(Duration.ofMinutes(2),
         concat(List.of("run", "-d", "-m", cluster.address(), jobJar.toString()), stream,
             List.of("-p", "2")));

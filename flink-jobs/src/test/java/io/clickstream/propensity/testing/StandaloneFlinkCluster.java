@@ -165,6 +165,10 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
     return new CliResult(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), out);
   }
 
+  public CliResult cli(Duration timeout, List<String> args) throws Exception {
+    return cli(timeout, args.toArray(String[]::new));
+  }
+
   /** The last lines of the cluster's logs, for failure messages. */
   public String logs() {
     StringBuilder sb = new StringBuilder();
