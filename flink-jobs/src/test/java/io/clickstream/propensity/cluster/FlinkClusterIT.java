@@ -30,7 +30,6 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The shaded job jar on a real standalone Flink 2.1.1 cluster (JobManager and TaskManager as OS
@@ -39,14 +38,17 @@ import org.junit.jupiter.api.io.TempDir;
  * in the test JVM cannot. Backfills the real sample, then streams it from Kafka, stops with a
  * savepoint half way and resumes from it with another parallelism.
  */
-@Timeout(value = 8, unit = TimeUnit.MINUTES)
+@Timeout(value = 10, unit = TimeUnit.MINUTES)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FlinkClusterIT {
   static final Pattern JOB_ID = Pattern.compile("JobID ([0-9a-f]{32})");
   static final Pattern SAVEPOINT = Pattern.compile("Savepoint completed\\. Path: (\\S+)");
-  static final String SPLIT = "2019-10-01 01:30:00 UTC";
+  /** The stream gets the sample's first 40 minutes (~4,000 events), the last 20 after the stop. */
+  static final String SPLIT = "2019-10-01 00:20:00 UTC";
+  static final String END = "2019-10-01 00:40:00 UTC";
 
-  @TempDir static Path tmp;
+  /** Under target/, so the cluster's logs stay for a look after a failure. */
+  static Path tmp;
   static StandaloneFlinkCluster cluster;
   static Path jobJar;
   static EmbeddedKafka kafka;
@@ -54,6 +56,9 @@ class FlinkClusterIT {
 
   @BeforeAll
   static void startCluster() throws Exception {
+    tmp = Path.of("target", "flink-cluster-it").toAbsolutePath();
+    org.apache.flink.util.FileUtils.deleteDirectory(tmp.toFile());
+    Files.createDirectories(tmp);
     Path lib = Path.of(System.getProperty("clickstream.flink.lib", "../flink-cluster/target/lib"));
     jobJar = Path.of(System.getProperty("clickstream.job.jar", "target/none-job.jar"));
     assertThat(lib.resolve("flink-runtime-2.1.1.jar"))
@@ -140,10 +145,9 @@ class FlinkClusterIT {
             List.of("-p", "2")));
     String firstJob = jobId(first);
     StandaloneFlinkCluster.await("the first events committed to silver", Duration.ofMinutes(2),
-        () -> !"FAILED".equals(cluster.jobState(firstJob))
-            && count(streamed, LakehouseTable.SILVER_EVENTS) > 0);
+        () -> "FAILED".equals(cluster.jobState(firstJob))
+            || count(streamed, LakehouseTable.SILVER_EVENTS) > 0);
     assertThat(cluster.jobState(firstJob)).isEqualTo("RUNNING");
-    replay(topic, "--from", SPLIT);
 
     CliResult stop = submit(Duration.ofMinutes(2), "stop", "-m", cluster.address(),
         "--savepointPath", tmp.resolve("savepoints").toUri().toString(), firstJob);
@@ -152,31 +156,41 @@ class FlinkClusterIT {
     StandaloneFlinkCluster.await("the first job to finish", Duration.ofMinutes(1),
         () -> "FINISHED".equals(cluster.jobState(firstJob)));
     long beforeResume = count(streamed, LakehouseTable.SILVER_EVENTS);
+    // the rest arrives while no job runs: the resumed job must start at the savepoint's offsets
+    replay(topic, "--from", SPLIT, "--until", END);
 
     // resumed in the same TaskManager JVM (ONNX Runtime loaded again), one subtask instead of two;
     // bounded: it ends once it has read what the topic holds now, and commits on its way out
-    CliResult resumed = submit(Duration.ofMinutes(4),
+    CliResult resumed = submit(Duration.ofMinutes(6),
         concat(List.of("run", "-m", cluster.address(), "-s", savepoint.group(1), jobJar.toString()),
             stream, List.of("-p", "1", "--bounded")));
     assertThat(parallelism(firstJob)).isEqualTo(2);
     assertThat(parallelism(jobId(resumed))).isEqualTo(1);
 
+    // the batch backfill of the whole sample is the reference for the events before END
+    long end = java.time.Instant.parse("2019-10-01T00:40:00Z").toEpochMilli();
+    List<Record> expected = read(backfilled, LakehouseTable.SILVER_EVENTS).stream()
+        .filter(r -> eventMillis(r) < end).toList();
     List<String> silver = ids(read(streamed, LakehouseTable.SILVER_EVENTS));
     assertThat(beforeResume).isBetween(1L, (long) silver.size() - 1);
-    assertThat(silver).doesNotHaveDuplicates()
-        .containsExactlyInAnyOrderElementsOf(ids(read(backfilled, LakehouseTable.SILVER_EVENTS)));
+    assertThat(silver).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(ids(expected));
     List<Record> bronze = read(streamed, LakehouseTable.BRONZE_RAW);
-    assertThat(bronze).hasSize(17_435);
     assertThat(bronze.stream().map(r -> r.getField("source_partition") + "/" + r.getField("source_offset")))
         .doesNotHaveDuplicates();
-    assertThat(read(streamed, LakehouseTable.SILVER_REJECTED)).singleElement()
-        .satisfies(r -> assertThat(r.getField("reason")).isEqualTo("malformed_json"));
+    assertThat(bronze).hasSizeGreaterThanOrEqualTo(silver.size());
+    assertThat(read(streamed, LakehouseTable.SILVER_REJECTED)).isEmpty();
     // one score per scorable (non-purchase) event, none twice
-    List<String> scorable = read(backfilled, LakehouseTable.SILVER_EVENTS).stream()
+    List<String> scorable = expected.stream()
         .filter(r -> !"purchase".equals(r.getField("event_type")))
         .map(r -> (String) r.getField("event_id")).toList();
     assertThat(ids(read(streamed, LakehouseTable.GOLD_SESSION_SCORES))).doesNotHaveDuplicates()
         .containsExactlyInAnyOrderElementsOf(scorable);
+  }
+
+  static long eventMillis(Record r) {
+    Object t = r.getField("event_time");
+    return t instanceof java.time.OffsetDateTime o ? o.toInstant().toEpochMilli()
+        : ((java.time.LocalDateTime) t).toInstant(java.time.ZoneOffset.UTC).toEpochMilli();
   }
 
   static CliResult submit(Duration timeout, String... args) throws Exception {
