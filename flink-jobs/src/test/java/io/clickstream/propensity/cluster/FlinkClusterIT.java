@@ -74,7 +74,7 @@ class FlinkClusterIT {
         "restart-strategy.type", "none",
         // Hadoop's shutdown hook in the client otherwise trips over the closed job class loader
         "classloader.check-leaked-classloader", "false"))
-        .start(Duration.ofSeconds(90));
+        .start(Duration.ofMinutes(4));
   }
 
   @AfterAll
