@@ -43,9 +43,9 @@ import org.junit.jupiter.api.Timeout;
 class FlinkClusterIT {
   static final Pattern JOB_ID = Pattern.compile("JobID ([0-9a-f]{32})");
   static final Pattern SAVEPOINT = Pattern.compile("Savepoint completed\\. Path: (\\S+)");
-  /** The stream gets the sample's first 40 minutes (~4,000 events), the last 20 after the stop. */
-  static final String SPLIT = "2019-10-01 00:20:00 UTC";
-  static final String END = "2019-10-01 00:40:00 UTC";
+  /** The stream gets the sample's first 20 minutes (~1,050 events), the last 10 after the stop. */
+  static final String SPLIT = "2019-10-01 00:10:00 UTC";
+  static final String END = "2019-10-01 00:20:00 UTC";
 
   /** Under target/, so the cluster's logs stay for a look after a failure. */
   static Path tmp;
@@ -159,16 +159,30 @@ class FlinkClusterIT {
     // the rest arrives while no job runs: the resumed job must start at the savepoint's offsets
     replay(topic, "--from", SPLIT, "--until", END);
 
-    // resumed in the same TaskManager JVM (ONNX Runtime loaded again), one subtask instead of two;
-    // bounded: it ends once it has read what the topic holds now, and commits on its way out
-    CliResult resumed = submit(Duration.ofMinutes(6),
-        concat(List.of("run", "-m", cluster.address(), "-s", savepoint.group(1), jobJar.toString()),
-            stream, List.of("-p", "1", "--bounded")));
+    // resumed in the same TaskManager JVM (ONNX Runtime loaded again), one subtask instead of two.
+    // Not --bounded: restored Kafka splits keep the stopping offsets of the job that wrote the
+    // savepoint (none), so it runs until cancelled once the tables hold every expected event.
+    CliResult resumed = submit(Duration.ofMinutes(2),
+        concat(List.of("run", "-d", "-m", cluster.address(), "-s", savepoint.group(1),
+            jobJar.toString()), stream, List.of("-p", "1")));
+    String resumedJob = jobId(resumed);
     assertThat(parallelism(firstJob)).isEqualTo(2);
-    assertThat(parallelism(jobId(resumed))).isEqualTo(1);
+    assertThat(parallelism(resumedJob)).isEqualTo(1);
+    long expectedEvents = read(backfilled, LakehouseTable.SILVER_EVENTS).stream()
+        .filter(r -> eventMillis(r) < java.time.Instant.parse("2019-10-01T00:20:00Z").toEpochMilli())
+        .count();
+    StandaloneFlinkCluster.await("every event in silver", Duration.ofMinutes(5),
+        () -> "FAILED".equals(cluster.jobState(resumedJob))
+            || count(streamed, LakehouseTable.SILVER_EVENTS) >= expectedEvents);
+    assertThat(cluster.jobState(resumedJob)).isEqualTo("RUNNING");
+    // scores commit on the same checkpoints; one more interval lets a late duplicate show up
+    long checkpoints = completedCheckpoints(resumedJob);
+    StandaloneFlinkCluster.await("two more checkpoints", Duration.ofMinutes(2),
+        () -> completedCheckpoints(resumedJob) >= checkpoints + 2);
+    submit(Duration.ofMinutes(2), "cancel", "-m", cluster.address(), resumedJob);
 
     // the batch backfill of the whole sample is the reference for the events before END
-    long end = java.time.Instant.parse("2019-10-01T00:40:00Z").toEpochMilli();
+    long end = java.time.Instant.parse("2019-10-01T00:20:00Z").toEpochMilli();
     List<Record> expected = read(backfilled, LakehouseTable.SILVER_EVENTS).stream()
         .filter(r -> eventMillis(r) < end).toList();
     List<String> silver = ids(read(streamed, LakehouseTable.SILVER_EVENTS));
@@ -185,6 +199,11 @@ class FlinkClusterIT {
         .map(r -> (String) r.getField("event_id")).toList();
     assertThat(ids(read(streamed, LakehouseTable.GOLD_SESSION_SCORES))).doesNotHaveDuplicates()
         .containsExactlyInAnyOrderElementsOf(scorable);
+  }
+
+  static long completedCheckpoints(String jobId) {
+    JsonNode c = cluster.rest("/jobs/" + jobId + "/checkpoints");
+    return c == null ? 0 : c.path("counts").path("completed").asLong();
   }
 
   static long eventMillis(Record r) {

@@ -68,7 +68,17 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
   /** Result of one CLI run. */
   public record CliResult(int exitCode, String output, Path log) {}
 
+  /** Starts both processes; stops what it started when the cluster does not come up. */
   public StandaloneFlinkCluster start(Duration timeout) throws Exception {
+    try {
+      return startProcesses(timeout);
+    } catch (Exception | AssertionError e) {
+      close();
+      throw e;
+    }
+  }
+
+  private StandaloneFlinkCluster startProcesses(Duration timeout) throws Exception {
     restPort = freePort();
     Path conf = Files.createDirectories(home.resolve("conf"));
     Files.createDirectories(home.resolve("log"));
