@@ -58,8 +58,8 @@ public final class BackfillCommand implements Callable<Integer> {
         .replaceStreamedData(replaceStreamedData)
         .inputLimits(input.limits())
         .build();
-    int p = parallelism > 0 ? parallelism : LocalFlink.defaultParallelism();
-    StreamExecutionEnvironment env = BackfillJob.batchEnvironment(LocalFlink.configuration(p));
+    StreamExecutionEnvironment env =
+        BackfillJob.batchEnvironment(LocalFlink.jobConfiguration(parallelism));
     progress.printf("Backfilling %d file(s) into %s%n", job.inputs().size(), lakehouse.describe());
     long start = System.currentTimeMillis();
     JobExecutionResult result;

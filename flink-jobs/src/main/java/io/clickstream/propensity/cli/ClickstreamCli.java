@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       BackfillCommand.class,
       BenchCommand.class,
+      BootstrapCommand.class,
       GenerateCommand.class,
       SqlCommand.class,
       KafkaCommand.class,

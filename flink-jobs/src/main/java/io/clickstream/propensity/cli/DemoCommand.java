@@ -148,7 +148,7 @@ public final class DemoCommand implements Callable<Integer> {
       Configuration conf = StreamCommand.configuration(p,
           workDir.resolve("checkpoints").toString(),
           new WarmStartJob(lakehouse, policy).prepareSavepoint(
-              workDir.resolve("warm-start").toFile(), LocalFlink.configuration(p), System.err));
+              workDir.resolve("warm-start").toString(), LocalFlink.configuration(p), System.err));
       conf.set(RestOptions.PORT, webUiPort);
       StreamExecutionEnvironment senv = StreamExecutionEnvironment.getExecutionEnvironment(conf);
       StreamingJob.builder().bootstrapServers(bootstrap).topic(topic).groupId("demo")

@@ -7,9 +7,12 @@ import java.io.File;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
+import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.CoreOptions;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.util.Preconditions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -77,8 +80,10 @@ public final class StreamCommand implements Callable<Integer> {
           + "event (default: ${DEFAULT-VALUE})")
   Duration goldFlushInterval;
 
-  @Option(names = "--checkpoint-dir", defaultValue = "work/checkpoints", paramLabel = "DIR",
-      description = "Where checkpoints are kept, retained on cancel (default: ${DEFAULT-VALUE})")
+  @Option(names = "--checkpoint-dir", paramLabel = "DIR",
+      description = "Where checkpoints are kept, retained on cancel (default: work/checkpoints; "
+          + "under `flink run` a URI every Flink process reaches, unless the cluster sets "
+          + "execution.checkpointing.dir)")
   String checkpointDir;
 
   @Option(names = "--restore", paramLabel = "PATH",
@@ -90,7 +95,8 @@ public final class StreamCommand implements Callable<Integer> {
   int webUiPort;
 
   @Option(names = {"-p", "--parallelism"}, defaultValue = "0",
-      description = "Flink parallelism (default: number of cores when run locally)")
+      description = "Flink parallelism (default: number of cores when run locally, the cluster's "
+          + "under `flink run`)")
   int parallelism;
 
 
@@ -140,18 +146,33 @@ public final class StreamCommand implements Callable<Integer> {
         .model(contract)
         .maintenance(maintenance.plan())
         .build();
-    int p = parallelism > 0 ? parallelism : LocalFlink.defaultParallelism();
+    boolean onCluster = ClickstreamCli.submittedToFlink();
+    Configuration conf = LocalFlink.jobConfiguration(parallelism);
+    if (!onCluster) {
+      conf.set(RestOptions.PORT, webUiPort);
+    }
     String from = restore;
     if (from == null && warmStart) {
+      // a savepoint built here would sit on this client's disk and use this client's cores
+      Preconditions.checkArgument(!onCluster, "stream under `flink run` does not build the warm "
+          + "start in the client: run `clickstream bootstrap --savepoint-dir URI` and submit with "
+          + "`flink run -s <its savepoint> ... stream --no-warm-start`, or pass --no-warm-start");
       from = new WarmStartJob(catalog.lakehouse(), session.policy())
-          .prepareSavepoint(new File(warmStartDir), LocalFlink.configuration(p), System.err);
+          .prepareSavepoint(warmStartDir, LocalFlink.configuration(
+              conf.get(CoreOptions.DEFAULT_PARALLELISM)), System.err);
     }
-    Configuration conf = configuration(p, checkpointDir, from);
-    conf.set(RestOptions.PORT, webUiPort);
+    configure(conf, checkpointDir, from);
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+    // the checkpoints must outlive the client and be reachable from every TaskManager
+    Preconditions.checkArgument(!onCluster
+            || env.getConfiguration().getOptional(CheckpointingOptions.CHECKPOINTS_DIRECTORY).isPresent(),
+        "stream under `flink run` needs a checkpoint directory every Flink process reaches: set "
+            + "--checkpoint-dir URI (s3://..., hdfs://..., file:///shared/...) or "
+            + "execution.checkpointing.dir in the cluster's config");
     job.addTo(env);
-    System.out.println("Flink web UI: http://localhost:" + webUiPort
-        + " (local MiniCluster; on a cluster, use its own UI)");
+    if (!onCluster) {
+      System.out.println("Flink web UI: http://localhost:" + webUiPort + " (local MiniCluster)");
+    }
     System.out.println("Model: " + contract.modelName() + " " + contract.modelVersion()
         + ", scores to topic " + scoresTopic + " and gold.session_scores");
     System.out.println(bounded ? "Table maintenance: off (bounded run)" : maintenance.plan().describe());
@@ -161,14 +182,31 @@ public final class StreamCommand implements Callable<Integer> {
 
   static Configuration configuration(int parallelism, String checkpointDir, String restore) {
     Configuration conf = LocalFlink.configuration(parallelism);
-    String dir = checkpointDir.contains("://") ? checkpointDir
-        : new File(checkpointDir).getAbsoluteFile().toURI().toString();
-    conf.setString("execution.checkpointing.dir", dir);
+    configure(conf, checkpointDir, restore);
+    return conf;
+  }
+
+  /**
+   * Checkpoint storage and restore path. Locally the directory defaults to work/checkpoints; under
+   * {@code flink run} only a URI given explicitly is set (a folder of the client is no place for
+   * them), else the cluster's own setting applies.
+   */
+  static void configure(Configuration conf, String checkpointDir, String restore) {
+    String dir = checkpointDir;
+    if (dir == null && !ClickstreamCli.submittedToFlink()) {
+      dir = "work/checkpoints";
+    }
+    if (dir != null) {
+      Preconditions.checkArgument(!ClickstreamCli.submittedToFlink() || dir.contains(":/"),
+          "stream under `flink run`: --checkpoint-dir %s is a path on this client; give a URI every "
+              + "Flink process reaches (s3://..., hdfs://..., file:///shared/...)", dir);
+      conf.setString("execution.checkpointing.dir", dir.contains(":/") ? dir
+          : new File(dir).getAbsoluteFile().toURI().toString());
+    }
     conf.setString("execution.checkpointing.externalized-checkpoint-retention",
         "RETAIN_ON_CANCELLATION");
     if (restore != null) {
       conf.setString("execution.state-recovery.path", restore);
     }
-    return conf;
   }
 }

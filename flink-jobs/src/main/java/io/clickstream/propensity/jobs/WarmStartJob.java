@@ -57,28 +57,39 @@ public final class WarmStartJob {
   }
 
   /**
-   * Builds (or reuses) the savepoint of the current silver snapshot under {@code baseDir}, running
-   * the bootstrap locally; returns its URI, or null when silver is empty (nothing to warm from).
+   * Builds (or reuses) the savepoint of the current silver snapshot under {@code baseDir} (a local
+   * folder or any URI Flink's file systems reach), running the bootstrap job on the environment
+   * {@code conf} gives (a MiniCluster locally, the cluster under {@code flink run}); returns its
+   * URI, or null when silver is empty (nothing to warm from).
    */
-  public String prepareSavepoint(java.io.File baseDir, org.apache.flink.configuration.Configuration conf,
+  public String prepareSavepoint(String baseDir, org.apache.flink.configuration.Configuration conf,
       java.io.PrintStream log) throws Exception {
     Snapshot snapshot = silverSnapshot();
     if (snapshot == null) {
       log.println("Warm start: silver.clickstream_events is empty, starting from empty state");
       return null;
     }
-    java.io.File dir = new java.io.File(baseDir, "silver-" + snapshot.snapshotId() + "-ttl-"
-        + policy.ttlAfterPurchaseSeconds() + "-" + policy.ttlOpenSeconds()).getAbsoluteFile();
-    if (new java.io.File(dir, "_metadata").isFile()) {
+    org.apache.flink.core.fs.Path dir = new org.apache.flink.core.fs.Path(
+        new org.apache.flink.core.fs.Path(directoryUri(baseDir)),
+        "silver-" + snapshot.snapshotId() + "-ttl-" + policy.ttlAfterPurchaseSeconds() + "-"
+            + policy.ttlOpenSeconds());
+    org.apache.flink.core.fs.Path metadata = new org.apache.flink.core.fs.Path(dir, "_metadata");
+    if (metadata.getFileSystem().exists(metadata)) {
       log.println("Warm start: reusing " + dir);
     } else {
       log.printf("Warm start: building keyed state from silver snapshot %d into %s%n",
           snapshot.snapshotId(), dir);
       StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-      addTo(env, snapshot.snapshotId(), dir.toURI().toString());
+      addTo(env, snapshot.snapshotId(), dir.toString());
       env.execute("clickstream-warm-start");
     }
-    return dir.toURI().toString();
+    return dir.toString();
+  }
+
+  /** A local folder as an absolute file URI; URIs (s3://, hdfs://, file:/...) as they are. */
+  static java.net.URI directoryUri(String dir) {
+    return dir.contains(":/") ? java.net.URI.create(dir)
+        : new java.io.File(dir).getAbsoluteFile().toURI();
   }
 
   /** Adds the savepoint-writing job to {@code env} (switched to BATCH mode). */

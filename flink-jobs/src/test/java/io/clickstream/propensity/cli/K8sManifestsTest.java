@@ -504,7 +504,7 @@ class K8sManifestsTest {
     assertThat(dockerfile)
         .contains("ARG FLINK_IMAGE=flink:2.1.1-java17")
         .contains("FROM ${FLINK_IMAGE}")
-        .contains("-Pcluster")
+        .contains("-pl flink-jobs -am package")
         .contains("flink-jobs-*-job.jar")
         .contains("/opt/flink/usrlib/")
         .contains("ENV ORT_DISABLE_TELEMETRY=1")
@@ -512,7 +512,7 @@ class K8sManifestsTest {
         .contains("plugins/s3-fs-hadoop")
         .contains("plugins/metrics-prometheus")
         .doesNotContain("model-artifacts");
-    // the jar name the deployments load is the one the cluster profile builds
+    // the jar name the deployments load is the one every package builds
     String pom = Files.readString(K8sManifests.repoRoot().resolve("flink-jobs/pom.xml"));
     assertThat(pom).contains("<shadedClassifierName>job</shadedClassifierName>");
     String root = Files.readString(K8sManifests.repoRoot().resolve("pom.xml"));
