@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
       BenchCommand.class,
       GenerateCommand.class,
       SqlCommand.class,
+      SqlClientCommand.class,
       KafkaCommand.class,
       ReplayCommand.class,
       StreamCommand.class,
