@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The real Flink SQL client (2.1.0, embedded, its own JVM) on a warehouse backfilled from the real
  * sample: every query of sql/queries/ runs in it and returns the rows `sql` returns.
  */
-@Timeout(value = 480, unit = TimeUnit.SECONDS)
+@Timeout(value = 600, unit = TimeUnit.SECONDS)
 class SqlClientTest {
   private static final String SECRET = "not-for-output-8c1f2e";
   @TempDir static Path tmp;
@@ -63,9 +63,11 @@ class SqlClientTest {
         "warehouse", warehouse, "s3.secret-access-key", SECRET)));
     Path work = Files.createDirectories(tmp.resolve("client-work"));
     ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    long t0 = System.nanoTime();
     int code = new SqlClientProcess(lib, lakehouse).workIn(work).heapOptions("-Xmx768m")
         .runScript(scriptFile, new PrintStream(buf, true, StandardCharsets.UTF_8));
     String client = buf.toString(StandardCharsets.UTF_8);
+    long t1 = System.nanoTime();
 
     assertThat(code).as(client).isEqualTo(0);
     assertThat(client).doesNotContain(SqlClientProcess.ERROR_MARK).doesNotContain(SECRET);
@@ -74,6 +76,8 @@ class SqlClientTest {
     }
 
     String expected = sqlCommandTables(script.toString());
+    System.err.printf("SqlClientTest: %d queries, SQL client %.1f s, sql %.1f s%n", files.size(),
+        (t1 - t0) / 1e9, (System.nanoTime() - t1) / 1e9);
     List<List<List<String>>> clientTables = tables(client);
     List<List<List<String>>> sqlTables = tables(expected);
     assertThat(sqlTables).as(expected).hasSize(files.size());
