@@ -16,6 +16,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -35,11 +36,14 @@ final class SqlClientProcess {
   private static final String MAIN_CLASS = "org.apache.flink.table.client.SqlClient";
   /** What the client prints for a failed statement (it still exits 0). */
   static final String ERROR_MARK = "[ERROR]";
+  /** What it prints when the init file (the catalog) failed; the reason is only in its log. */
+  private static final String INIT_FAILED = "Failed to initialize from sql script";
 
   private final Path lib;
   private final Lakehouse lakehouse;
   private Path workParent;
   private String heapOptions = "-Xmx2g";
+  private PrintStream err = System.err;
 
   SqlClientProcess(Path lib, Lakehouse lakehouse) {
     this.lib = lib == null ? null : lib.toAbsolutePath().normalize();
@@ -61,6 +65,12 @@ final class SqlClientProcess {
     return this;
   }
 
+  /** Where this class reports (default stderr); the client's own output is not redirected. */
+  SqlClientProcess errorsTo(PrintStream stream) {
+    this.err = stream;
+    return this;
+  }
+
   SqlClientProcess heapOptions(String options) {
     this.heapOptions = options;
     return this;
@@ -74,11 +84,13 @@ final class SqlClientProcess {
       // to delete the private folder.
       sun.misc.Signal interrupt = new sun.misc.Signal("INT");
       sun.misc.SignalHandler previous = sun.misc.Signal.handle(interrupt, signal -> { });
+      int code;
       try {
-        return process.waitFor();
+        code = process.waitFor();
       } finally {
         sun.misc.Signal.handle(interrupt, previous);
       }
+      return session.reportInitFailure() ? 2 : code;
     }
   }
 
@@ -97,13 +109,16 @@ final class SqlClientProcess {
         String line;
         while ((line = reader.readLine()) != null) {
           out.println(session.mask(line));
-          failed |= line.contains(ERROR_MARK);
+          failed |= line.contains(ERROR_MARK) || line.contains(INIT_FAILED);
         }
       }
       int code = process.waitFor();
       out.flush();
+      if (session.reportInitFailure()) {
+        return 2;
+      }
       if (code != 0) {
-        System.err.println(session.logTail(30)); // a failed statement is explained in the output
+        err.println(session.logTail(30)); // a failed statement is explained in the output
       }
       return code != 0 ? code : failed ? 1 : 0;
     }
@@ -184,6 +199,38 @@ final class SqlClientProcess {
       return masked;
     }
 
+    /**
+     * When the catalog could not be registered, says why in one line on stderr (the client points
+     * to its log, which is deleted with the private folder).
+     */
+    boolean reportInitFailure() {
+      Path log = dir.resolve("sql-client.log");
+      List<String> lines;
+      try {
+        lines = Files.exists(log) ? Files.readAllLines(log, StandardCharsets.UTF_8) : List.of();
+      } catch (IOException e) {
+        return false;
+      }
+      int start = -1;
+      for (int i = 0; i < lines.size() && start < 0; i++) {
+        if (lines.get(i).contains("Unable to create catalog")) {
+          start = i;
+        }
+      }
+      if (start < 0) {
+        return false;
+      }
+      String reason = lines.get(start).replaceFirst("^.*?Exception: ", "");
+      for (int i = start + 1; i < lines.size() && !LOG_LINE.matcher(lines.get(i)).lookingAt(); i++) {
+        if (lines.get(i).startsWith("Caused by: ")) {
+          reason = lines.get(i).substring("Caused by: ".length());
+        }
+      }
+      err.println("sql-client: the catalog '" + Lakehouse.CATALOG_NAME + "' ("
+          + lakehouse.describe() + ") could not be registered: " + mask(reason));
+      return true;
+    }
+
     String logTail(int lines) {
       Path log = dir.resolve("sql-client.log");
       try {
@@ -210,7 +257,7 @@ final class SqlClientProcess {
           Files.deleteIfExists(p);
         }
       } catch (IOException e) {
-        System.err.println("sql-client: could not delete " + dir + " (it holds the catalog's "
+        err.println("sql-client: could not delete " + dir + " (it holds the catalog's "
             + "secrets): " + e.getMessage());
       }
     }
@@ -225,6 +272,8 @@ final class SqlClientProcess {
       }
     }
   }
+
+  private static final Pattern LOG_LINE = Pattern.compile("\\d\\d:\\d\\d:\\d\\d,\\d{3} ");
 
   private static String javaBinary() {
     return Path.of(System.getProperty("java.home"), "bin", "java").toString();

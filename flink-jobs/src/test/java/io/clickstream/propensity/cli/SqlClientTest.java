@@ -106,6 +106,27 @@ class SqlClientTest {
     assertThat(out).contains(Lakehouse.CATALOG_NAME, "[ERROR]", "no_such_column");
   }
 
+  @Test
+  void aCatalogThatCannotBeRegisteredFailsWithOneLineAndNoSecret() throws Exception {
+    int closedPort;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      closedPort = s.getLocalPort();
+    }
+    Lakehouse rest = Lakehouse.of(CatalogConfig.of(Map.of("type", "rest",
+        "uri", "http://127.0.0.1:" + closedPort + "/catalog", "credential", "client:" + SECRET)));
+    Path one = Files.writeString(tmp.resolve("one.sql"), "SELECT 1 AS x;\n");
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code = new SqlClientProcess(lib, rest).heapOptions("-Xmx512m")
+        .errorsTo(new PrintStream(err, true, StandardCharsets.UTF_8))
+        .runScript(one, new PrintStream(out, true, StandardCharsets.UTF_8));
+    String errors = err.toString(StandardCharsets.UTF_8);
+    assertThat(code).as(errors).isEqualTo(2);
+    assertThat(errors.lines().toList()).as(errors).hasSize(1);
+    assertThat(errors).contains("could not be registered", String.valueOf(closedPort));
+    assertThat(errors + out).doesNotContain(SECRET);
+  }
+
   /** The same script through `sql --format table` (its tables printed by Flink's tableau style). */
   private static String sqlCommandTables(String script) {
     PrintStream original = System.out;
