@@ -97,8 +97,8 @@ final class SqlClientProcess {
   /**
    * Runs the statements of {@code script} and copies the client's output to {@code out}.
    *
-   * @return 0 when every statement succeeded, 1 when one failed (the client stops there), or the
-   *     client's own non-zero exit code
+   * @return 0 when every statement succeeded, 1 when one failed (the client stops there), 2 when
+   *     the catalog could not be registered, or the client's own non-zero exit code
    */
   int runScript(Path script, PrintStream out) throws IOException, InterruptedException {
     try (Session session = new Session()) {
