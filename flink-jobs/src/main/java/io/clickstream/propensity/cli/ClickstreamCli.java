@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
       BootstrapCommand.class,
       GenerateCommand.class,
       SqlCommand.class,
+      SqlClientCommand.class,
       KafkaCommand.class,
       ReplayCommand.class,
       StreamCommand.class,

@@ -15,8 +15,10 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.flink.table.api.EnvironmentSettings;
 import org.apache.flink.table.api.ResultKind;
+import org.apache.flink.table.api.SqlParserException;
 import org.apache.flink.table.api.TableEnvironment;
 import org.apache.flink.table.api.TableResult;
+import org.apache.flink.table.api.ValidationException;
 import org.apache.flink.types.Row;
 import org.apache.flink.util.CloseableIterator;
 import picocli.CommandLine.ArgGroup;
@@ -84,11 +86,13 @@ public final class SqlCommand implements Callable<Integer> {
           + Secrets.scrub(rootMessage(e)));
     }
     tEnv.useCatalog(Lakehouse.CATALOG_NAME);
-    for (String statement : SqlScript.split(script)) {
+    List<String> statements = SqlScript.split(script);
+    for (int i = 0; i < statements.size(); i++) {
+      String statement = statements.get(i);
       if (SqlScript.isCatalogDdl(statement)) {
         continue; // this command registers the catalog itself (scripts in sql/ may too)
       }
-      TableResult result = tEnv.executeSql(statement);
+      TableResult result = execute(tEnv, statement, i + 1, statements.size());
       if (result.getResultKind() == ResultKind.SUCCESS_WITH_CONTENT) {
         if (format == Format.csv) {
           printCsv(result, out);
@@ -107,6 +111,27 @@ public final class SqlCommand implements Callable<Integer> {
       root = root.getCause();
     }
     return root.getClass().getSimpleName() + ": " + root.getMessage();
+  }
+
+  /**
+   * Runs one statement; a mistyped or invalid one fails with the parser's or validator's first
+   * line (which token or name, and where), not the planner's stack trace.
+   */
+  private static TableResult execute(TableEnvironment tEnv, String statement, int n, int of) {
+    try {
+      return tEnv.executeSql(statement);
+    } catch (SqlParserException | ValidationException e) {
+      String where = of > 1 ? " (statement " + n + " of " + of + ")" : "";
+      throw new IllegalArgumentException(firstLine(e.getMessage()) + where, e);
+    }
+  }
+
+  private static String firstLine(String message) {
+    if (message == null) {
+      return "invalid SQL";
+    }
+    int end = message.indexOf('\n');
+    return (end < 0 ? message : message.substring(0, end)).trim();
   }
 
   private static void printCsv(TableResult result, PrintStream out) throws Exception {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.clickstream.propensity.testing.ModuleLib;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.InetAddress;
@@ -42,8 +43,8 @@ class KafkaLocalBrokerTest {
   @BeforeAll
   static void brokerClasspath() throws Exception {
     lib = LocalKafkaBroker.configuredLib().orElse(null);
-    if (lib != null && !Files.isDirectory(lib)) {
-      buildBrokerLib(lib);
+    if (lib != null) {
+      ModuleLib.ensure(lib);
     }
   }
 
@@ -52,40 +53,6 @@ class KafkaLocalBrokerTest {
     assumeTrue(lib != null && Files.isDirectory(lib), "no Kafka broker classpath at " + lib
         + ": build it once with `mvn -B -pl kafka-broker package` (a full `mvn verify` does)");
     broker = new LocalKafkaBroker(tmp.resolve("kafka"), lib).heapOptions("-Xms128m -Xmx512m");
-  }
-
-  /**
-   * The kafka-broker module fills the folder and the reactor builds it before flink-jobs; only
-   * `mvn -pl flink-jobs ...` on a fresh clone lacks it. Then build it here with the Maven that runs
-   * the tests (no extra plugin needed), so the test runs rather than skips.
-   */
-  static void buildBrokerLib(Path lib) throws Exception {
-    String mavenHome = System.getProperty("clickstream.maven.home");
-    Path pom = lib.getParent().getParent().resolve("pom.xml");
-    if (mavenHome == null || mavenHome.isBlank() || !Files.isRegularFile(pom)) {
-      return;
-    }
-    List<String> cmd = new ArrayList<>(List.of(
-        Path.of(mavenHome, "bin", "mvn").toString(), "-q", "-B", "-f", pom.toString()));
-    // "offline=true": a plain ${settings.offline} reaches surefire as a Boolean and breaks it
-    if (System.getProperty("clickstream.maven.offline", "").endsWith("=true")) {
-      cmd.add("-o");
-    }
-    String repo = System.getProperty("clickstream.maven.repo");
-    if (repo != null && !repo.isBlank()) {
-      cmd.add("-Dmaven.repo.local=" + repo);
-    }
-    cmd.add("generate-resources");
-    Path log = Files.createTempFile("kafka-broker-lib-", ".log");
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-        .redirectOutput(log.toFile()).start();
-    if (!p.waitFor(180, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-    } else if (p.exitValue() != 0) {
-      System.err.println("KafkaLocalBrokerTest: building " + lib + " failed:\n"
-          + Files.readString(log));
-    }
-    Files.deleteIfExists(log);
   }
 
   @AfterEach
