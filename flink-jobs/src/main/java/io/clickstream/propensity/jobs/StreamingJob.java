@@ -31,7 +31,6 @@ import org.apache.flink.api.common.eventtime.SerializableTimestampAssigner;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.connector.base.DeliveryGuarantee;
-import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
@@ -120,11 +119,7 @@ public final class StreamingJob {
     var builder = KafkaSink.<Score>builder()
         .setBootstrapServers(b.bootstrapServers)
         .setKafkaProducerConfig(kafkaProperties())
-        .setRecordSerializer(KafkaRecordSerializationSchema.<Score>builder()
-            .setTopic(b.scoresTopic)
-            .setKeySerializationSchema(new ScoreJson.Key())
-            .setValueSerializationSchema(new ScoreJson())
-            .build());
+        .setRecordSerializer(new ScoreJson.TopicRecord(b.scoresTopic));
     if (b.exactlyOnceScores) {
       builder.setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
           .setTransactionalIdPrefix(b.groupId + "-scores")

@@ -12,6 +12,8 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.LocalDate;
+import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
+import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * A score as the JSON value of the scores topic: the columns of {@code gold.session_scores}, flat,
@@ -157,6 +159,28 @@ public final class ScoreJson
         buf[i] = (char) ('0' + value % 10);
         value /= 10;
       }
+    }
+  }
+
+  /**
+   * A score as a record of the scores topic: key event_id, value this JSON, and the scoring time as
+   * the record's timestamp. Not the event time (Flink's default): the broker deletes records by
+   * their timestamp, so the score of an event older than the topic's retention (a replay, a
+   * late event) would be deleted as soon as it was written.
+   */
+  public static final class TopicRecord implements KafkaRecordSerializationSchema<Score> {
+    private static final long serialVersionUID = 1L;
+    private final String topic;
+    private final Key key = new Key();
+    private final ScoreJson value = new ScoreJson();
+
+    public TopicRecord(String topic) {
+      this.topic = java.util.Objects.requireNonNull(topic, "topic");
+    }
+
+    @Override
+    public ProducerRecord<byte[], byte[]> serialize(Score s, KafkaSinkContext context, Long timestamp) {
+      return new ProducerRecord<>(topic, null, s.scoredAt, key.serialize(s), value.serialize(s));
     }
   }
 
