@@ -1,6 +1,7 @@
 package io.clickstream.propensity.cli;
 
 import io.clickstream.propensity.events.CsvRecordParser;
+import io.clickstream.propensity.events.EventType;
 import io.clickstream.propensity.events.ParseOutcome;
 import io.clickstream.propensity.events.synthetic.ClickstreamGenerator;
 import io.clickstream.propensity.features.SessionPolicy;
@@ -47,6 +48,9 @@ import picocli.CommandLine.Option;
     })
 public final class DemoCommand implements Callable<Integer> {
   private static final long DAY = 86_400L;
+  /** Latency is reported for events sent after this much replay: the job is deployed and warm. */
+  private static final Duration WARM_UP = Duration.ofSeconds(5);
+  private static final Duration GOLD_FLUSH_INTERVAL = Duration.ofSeconds(5);
 
   @Option(names = {"-n", "--events"}, defaultValue = "300000",
       description = "Events to generate over about 5 months (default: ${DEFAULT-VALUE})")
@@ -153,9 +157,12 @@ public final class DemoCommand implements Callable<Integer> {
       StreamExecutionEnvironment senv = StreamExecutionEnvironment.getExecutionEnvironment(conf);
       StreamingJob.builder().bootstrapServers(bootstrap).topic(topic).groupId("demo")
           .startingOffsets("earliest").checkpointInterval(Duration.ofSeconds(2))
+          .goldFlushInterval(GOLD_FLUSH_INTERVAL)
           .sessionPolicy(policy).lakehouse(lakehouse).model(contract).build().addTo(senv);
       Table bronze = lakehouse.load(LakehouseTable.BRONZE_RAW);
+      Table scoresTable = lakehouse.load(LakehouseTable.GOLD_SESSION_SCORES);
       long bronzeBefore = rows(bronze);
+      long scoresBefore = rows(scoresTable);
       long streamStart = System.currentTimeMillis();
       JobClient job = senv.executeAsync("demo-stream");
       out.println("  Flink web UI: http://localhost:" + webUiPort);
@@ -167,29 +174,36 @@ public final class DemoCommand implements Callable<Integer> {
       ro.bootstrapServers = bootstrap;
       ro.topic = topic;
       ro.speed = speed;
+      long replayStart = System.currentTimeMillis();
       Replay.Summary sent = new Replay(ro).run(System.err);
       sent.print(out);
 
-      // 6. wait until every replayed record is in bronze (committed on checkpoints), then stop
-      long expected = bronzeBefore + sent.sent();
-      long deadline = System.currentTimeMillis() + 180_000;
-      while (rows(bronze) < expected && System.currentTimeMillis() < deadline) {
-        Thread.sleep(500);
-      }
-      // the last scores and gold upserts land with the next checkpoints: wait until they stop growing
-      Table scoresTable = lakehouse.load(LakehouseTable.GOLD_SESSION_SCORES);
-      long before = -1;
-      for (long now = rows(scoresTable); now != before && System.currentTimeMillis() < deadline;
-          now = rows(scoresTable)) {
-        before = now;
-        Thread.sleep(5_000); // over two checkpoint intervals
-      }
+      // 6. stop once every record is committed in bronze, every event's score in
+      // gold.session_scores, and the gold rows of the last events (emitted a flush interval after
+      // a key's change) with a checkpoint after that
+      Deadline deadline = new Deadline(Duration.ofMinutes(3));
+      awaitRows(bronze, bronzeBefore + sent.sent(), deadline);
+      awaitRows(scoresTable, scoresBefore + scorableEvents(live), deadline);
+      awaitCheckpointTriggeredAfter(job,
+          System.currentTimeMillis() + GOLD_FLUSH_INTERVAL.toMillis() + 1_000, deadline);
       JobRunner.cancelAndAwait(job, Duration.ofSeconds(120));
 
       step(out, "Summary");
       out.printf("Streamed %,d records in %.1f s%n", sent.sent(),
           (System.currentTimeMillis() - streamStart) / 1000.0);
-      ScoreSummary.of(lakehouse.load(LakehouseTable.GOLD_SESSION_SCORES), streamStart).print(out);
+      ScoreSummary scored = ScoreSummary.of(scoresTable, streamStart);
+      out.printf("Scores: %,d (%,d late)%n", scored.scores, scored.late);
+      scored.byAction.forEach((a, c) -> out.printf("  %-22s %,10d%n", a, c));
+      ScoreSummary warm = ScoreSummary.ofIngestedSince(scoresTable,
+          replayStart + WARM_UP.toMillis());
+      out.printf("Ingest-to-score latency of the %,d events sent after the first %d s: "
+              + "p50 %d ms, p95 %d ms, p99 %d ms, max %d ms%n", warm.scores, WARM_UP.toSeconds(),
+          warm.latencyPercentile(50), warm.latencyPercentile(95), warm.latencyPercentile(99),
+          warm.latencyPercentile(100));
+      out.printf("  (a replay compressed %,.0fx: %,.0f events/s in bursts of a day's traffic per "
+              + "second, on %d cores shared with the broker; not live traffic)%n",
+          speed, sent.sent() * 1000.0 / Math.max(1, sent.elapsedMillis()),
+          Runtime.getRuntime().availableProcessors());
       SqlCommand sql = new SqlCommand();
       sql.catalog.warehouse = lakehouse.warehouse();
       sql.format = SqlCommand.Format.table;
@@ -237,6 +251,59 @@ public final class DemoCommand implements Callable<Integer> {
     }
     throw new IllegalStateException("the streaming job did not start within " + timeout
         + ": see the Flink web UI at http://localhost:" + webUiPort);
+  }
+
+  /** Non-purchase events of a CSV that parse, counted once per event id: the scores to expect. */
+  static long scorableEvents(Path csv) throws Exception {
+    java.util.Set<String> ids = new java.util.HashSet<>();
+    try (BufferedReader in = Files.newBufferedReader(csv, StandardCharsets.UTF_8)) {
+      CsvRecordParser parser = new CsvRecordParser(in.readLine());
+      for (String line = in.readLine(); line != null; line = in.readLine()) {
+        ParseOutcome o = parser.parse(line);
+        if (o.isValid() && o.event().eventType != EventType.PURCHASE) {
+          ids.add(o.event().eventId);
+        }
+      }
+    }
+    return ids.size();
+  }
+
+  private static void awaitRows(Table t, long expected, Deadline deadline) throws Exception {
+    while (rows(t) < expected) {
+      deadline.check("only " + rows(t) + " of " + expected + " rows in " + t.name());
+      Thread.sleep(500);
+    }
+  }
+
+  /** Waits until the job has a completed checkpoint triggered after {@code epochMillis}. */
+  private void awaitCheckpointTriggeredAfter(JobClient job, long epochMillis, Deadline deadline)
+      throws Exception {
+    var http = java.net.http.HttpClient.newHttpClient();
+    var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+    var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+        "http://localhost:" + webUiPort + "/jobs/" + job.getJobID() + "/checkpoints")).build();
+    while (mapper.readTree(http.send(request, java.net.http.HttpResponse.BodyHandlers.ofString())
+        .body()).path("latest").path("completed").path("trigger_timestamp").asLong() <= epochMillis) {
+      deadline.check("no checkpoint completed");
+      Thread.sleep(500);
+    }
+  }
+
+  private static final class Deadline {
+    private final long at;
+    private final Duration timeout;
+
+    Deadline(Duration timeout) {
+      this.timeout = timeout;
+      this.at = System.nanoTime() + timeout.toNanos();
+    }
+
+    void check(String what) {
+      if (System.nanoTime() > at) {
+        throw new IllegalStateException("the streaming job fell behind: " + what + " after "
+            + timeout.toSeconds() + " s");
+      }
+    }
   }
 
   private static long rows(Table t) {

@@ -12,7 +12,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * uses: a broker refuses timestamps outside its accepted window around its own clock
  * ({@code log.message.timestamp.before/after.max.ms}), and one refused record fails the sink, so
  * the task would restart and re-read the same event forever. The scoring time is always near the
- * broker's clock.
+ * broker's clock, and the broker's retention (by record timestamp) counts from it: stamped with an
+ * old event time, the score of a replayed or late event would be deleted soon after it was written.
  */
 public final class ScoreRecords implements KafkaRecordSerializationSchema<Score> {
   private static final long serialVersionUID = 1L;

@@ -85,11 +85,25 @@ class CliTest {
 
   @Test
   void qualifiedNamesResolveInTheCurrentCatalog() {
+    // the label rule (FEATURES.md §4) recomputed from silver: a purchase of the same cart-product
+    // later in canonical order (one input file: position = line)
     Object[] r = run("sql", "--warehouse", warehouse, "--format", "csv", "-e",
         "SELECT COUNT(*) AS n FROM gold.training_features WHERE label = 1; "
+            + "SELECT COUNT(*) AS n FROM silver.clickstream_events e WHERE e.event_type <> 'purchase' "
+            + "AND EXISTS (SELECT 1 FROM clickstream.silver.clickstream_events p "
+            + "WHERE p.event_type = 'purchase' AND p.user_id = e.user_id "
+            + "AND p.user_session = e.user_session AND p.product_id = e.product_id "
+            + "AND (p.event_time > e.event_time "
+            + "OR (p.event_time = e.event_time AND p.source_offset > e.source_offset))); "
             + "SELECT COUNT(*) AS n FROM clickstream.gold.user_metrics");
     assertThat(r[0]).isEqualTo(0);
-    assertThat(((String) r[1]).lines().toList()).containsExactly("n", ((String) r[1]).lines().toList().get(1), "n", "4504");
+    List<String> lines = ((String) r[1]).lines().toList();
+    assertThat(lines).hasSize(6);
+    assertThat(List.of(lines.get(0), lines.get(2), lines.get(4))).containsOnly("n");
+    long labelled = Long.parseLong(lines.get(1));
+    assertThat(labelled).as("rows labelled 1").isPositive();
+    assertThat(Long.parseLong(lines.get(3))).as("rows the label rule selects in silver").isEqualTo(labelled);
+    assertThat(lines.get(5)).as("users in the sample").isEqualTo("4504");
   }
 
   @Test

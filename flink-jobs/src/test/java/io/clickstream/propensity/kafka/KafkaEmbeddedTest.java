@@ -54,9 +54,9 @@ class KafkaEmbeddedTest {
       producer.commitTransaction();
     }
 
-    List<ConsumerRecord<byte[], byte[]>> committed = KAFKA.consume("tx", 2, Duration.ofSeconds(3),
+    List<ConsumerRecord<byte[], byte[]>> committed = KAFKA.readToEnd("tx",
         Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"));
-    List<ConsumerRecord<byte[], byte[]>> uncommitted = KAFKA.consume("tx", 2, Duration.ofSeconds(15),
+    List<ConsumerRecord<byte[], byte[]>> uncommitted = KAFKA.readToEnd("tx",
         Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted"));
 
     assertThat(committed).extracting(r -> string(r.value())).containsExactly("committed");

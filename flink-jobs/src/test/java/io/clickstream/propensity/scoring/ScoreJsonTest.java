@@ -75,6 +75,17 @@ class ScoreJsonTest {
   }
 
   @Test
+  void topicRecordIsKeyedByEventIdAndStampedWithTheScoringTimeNotTheEventTime() throws Exception {
+    Score s = score();
+    var record = new ScoreRecords("scores").serialize(s, null, s.eventTime * 1000L);
+    assertThat(record.topic()).isEqualTo("scores");
+    assertThat(record.partition()).as("partitioned by the producer, by key").isNull();
+    assertThat(new String(record.key(), StandardCharsets.UTF_8)).isEqualTo(s.eventId);
+    assertThat(JSON.readTree(record.value()).get("event_id").asText()).isEqualTo(s.eventId);
+    assertThat(record.timestamp()).isEqualTo(s.scoredAt);
+  }
+
+  @Test
   void oneInstanceWritesScoreAfterScoreWithTimesAsInstantWritesThem() throws Exception {
     ScoreJson json = new ScoreJson();
     long[] times = {0L, 1L, 999L, 1_000L, -1L, -86_400_001L, 1_570_000_000_000L,

@@ -230,6 +230,37 @@ public final class EmbeddedKafka implements AutoCloseable, BeforeAllCallback, Af
     return consume(topic, expected, timeout, Map.of());
   }
 
+  /**
+   * Reads the topic from the beginning up to its end offsets as of this call (all partitions, no
+   * consumer group; for a read_committed consumer the end is the last stable offset, so an open
+   * transaction stops it there): exactly what the topic holds, without waiting for a count or a
+   * time. Ordered by (partition, offset).
+   */
+  public List<ConsumerRecord<byte[], byte[]>> readToEnd(String topic, Map<String, Object> extraConsumerConfig) {
+    Map<String, Object> config = consumerConfig();
+    config.putAll(extraConsumerConfig);
+    List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config)) {
+      List<TopicPartition> partitions = new ArrayList<>();
+      for (PartitionInfo p : consumer.partitionsFor(topic, Duration.ofSeconds(30))) {
+        partitions.add(new TopicPartition(topic, p.partition()));
+      }
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      Map<TopicPartition, Long> end = consumer.endOffsets(partitions, Duration.ofSeconds(30));
+      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("could not read " + topic + " up to " + end + " in 60 s");
+        }
+        consumer.poll(Duration.ofMillis(200)).forEach(out::add);
+      }
+    }
+    out.sort(Comparator.<ConsumerRecord<byte[], byte[]>>comparingInt(ConsumerRecord::partition)
+        .thenComparingLong(ConsumerRecord::offset));
+    return out;
+  }
+
   /** Stops the server and deletes its data. Safe to call twice. */
   @Override
   public synchronized void close() {
@@ -298,6 +329,11 @@ public final class EmbeddedKafka implements AutoCloseable, BeforeAllCallback, Af
     p.setProperty("num.network.threads", "2");
     p.setProperty("num.io.threads", "2");
     p.setProperty("log.segment.bytes", String.valueOf(64 * 1024 * 1024));
+    // Retention applied from the start and every second (Kafka: after 30 s, then every 5 min): a
+    // record whose timestamp is older than the retention (7 days) disappears within a test, every
+    // time, rather than whenever a test happens to run across the broker's first check.
+    p.setProperty("log.initial.task.delay.ms", "0");
+    p.setProperty("log.retention.check.interval.ms", "1000");
     return p;
   }
 
