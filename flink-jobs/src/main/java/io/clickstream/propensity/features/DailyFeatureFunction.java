@@ -1,7 +1,5 @@
 package io.clickstream.propensity.features;
 
-import io.clickstream.propensity.events.serde.PipelineSerializers;
-import io.clickstream.propensity.events.serde.StateSerializers;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -92,12 +90,12 @@ public class DailyFeatureFunction<K>
   // The streaming state, declared once: the warm start (StateBootstrap.Daily) writes the same.
 
   static ValueStateDescriptor<DailyState> stateDescriptor(FeatureSet set) {
-    return new ValueStateDescriptor<>(set.prefix() + "-daily", StateSerializers.DAILY_STATE);
+    return new ValueStateDescriptor<>(set.prefix() + "-daily", FeatureSerializers.DAILY_STATE);
   }
 
   static MapStateDescriptor<Long, DailyState> userProductsDescriptor() {
     return new MapStateDescriptor<>(
-        FeatureSet.USER_PRODUCT.prefix() + "-daily", Types.LONG, StateSerializers.DAILY_STATE);
+        FeatureSet.USER_PRODUCT.prefix() + "-daily", Types.LONG, FeatureSerializers.DAILY_STATE);
   }
 
   /** Side output of the final state of every key of the stage (batch mode): the warm start's input. */
@@ -109,7 +107,7 @@ public class DailyFeatureFunction<K>
   public void open(OpenContext openContext) {
     state = getRuntimeContext().getState(stateDescriptor(set));
     waiting = getRuntimeContext().getMapState(new MapStateDescriptor<>(
-        set.prefix() + "-waiting", Types.LONG, new ListTypeInfo<>(PipelineSerializers.FEATURED_EVENT)));
+        set.prefix() + "-waiting", Types.LONG, new ListTypeInfo<>(FeatureSerializers.FEATURED_EVENT)));
     lateEvents = getRuntimeContext().getMetricGroup().counter(set.prefix() + "LateEvents");
     if (userProductMetricsTag != null) {
       userProducts = getRuntimeContext().getMapState(userProductsDescriptor());

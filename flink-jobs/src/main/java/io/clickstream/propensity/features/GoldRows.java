@@ -1,6 +1,5 @@
 package io.clickstream.propensity.features;
 
-import io.clickstream.propensity.events.serde.PipelineSerializers;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.Iterator;
@@ -111,7 +110,7 @@ public final class GoldRows<K> extends KeyedProcessOperator<K, FeaturedEvent, Fe
   public void initializeState(StateInitializationContext context) throws Exception {
     super.initializeState(context);
     pendingState = context.getOperatorStateStore().getListState(
-        new ListStateDescriptor<>("gold-rows-pending", PipelineSerializers.KEY_METRICS));
+        new ListStateDescriptor<>("gold-rows-pending", FeatureSerializers.KEY_METRICS));
     pending = new LinkedHashMap<>();
     if (context.isRestored()) {
       for (KeyMetrics row : pendingState.get()) {

@@ -1,7 +1,6 @@
 package io.clickstream.propensity.features;
 
 import io.clickstream.propensity.events.serde.PipelineSerializers;
-import io.clickstream.propensity.events.serde.StateSerializers;
 import io.clickstream.propensity.events.ClickEvent;
 import io.clickstream.propensity.events.EventType;
 import java.util.ArrayList;
@@ -110,12 +109,12 @@ public class SessionFeatureFunction
   // The streaming state, declared once: the warm start (SessionStateBootstrap) writes the same.
 
   static ValueStateDescriptor<SessionState> stateDescriptor(FeatureSet set) {
-    return new ValueStateDescriptor<>(set.prefix() + "-session", StateSerializers.SESSION_STATE);
+    return new ValueStateDescriptor<>(set.prefix() + "-session", FeatureSerializers.SESSION_STATE);
   }
 
   static MapStateDescriptor<Long, SessionState> cartProductsDescriptor() {
     return new MapStateDescriptor<>(
-        FeatureSet.CART_PRODUCT.prefix() + "-session", Types.LONG, StateSerializers.SESSION_STATE);
+        FeatureSet.CART_PRODUCT.prefix() + "-session", Types.LONG, FeatureSerializers.SESSION_STATE);
   }
 
   /**
@@ -141,7 +140,7 @@ public class SessionFeatureFunction
     state = getRuntimeContext().getState(stateDescriptor(set));
     if (canonicalOrder) {
       buffer = getRuntimeContext().getListState(
-          new ListStateDescriptor<>(set.prefix() + "-buffer", PipelineSerializers.FEATURED_EVENT));
+          new ListStateDescriptor<>(set.prefix() + "-buffer", FeatureSerializers.FEATURED_EVENT));
     } else {
       if (cartProductMetricsTag != null) {
         cartProducts = getRuntimeContext().getMapState(cartProductsDescriptor());

@@ -1,7 +1,7 @@
 package io.clickstream.propensity.jobs;
 
+import io.clickstream.propensity.features.FeatureSerializers;
 import io.clickstream.propensity.events.serde.PipelineSerializers;
-import io.clickstream.propensity.events.serde.StateSerializers;
 import io.clickstream.propensity.events.ClickEvent;
 import io.clickstream.propensity.events.IngestedRecord;
 import io.clickstream.propensity.features.DailyFeatureFunction;
@@ -97,13 +97,13 @@ public final class FeaturePipeline {
     DataStream<FeaturedEvent> stream = ingested
         .filter(new IsValid()).name("valid").uid("valid")
         .map(new ToFeaturedEvent()).name("to-featured").uid("to-featured")
-        .returns(PipelineSerializers.FEATURED_EVENT);
+        .returns(FeatureSerializers.FEATURED_EVENT);
 
     // BATCH emits one gold row per key at the end: no coalescing
     long flushMillis = canonicalOrder ? 0 : goldFlushMillis;
 
     SingleOutputStreamOperator<FeaturedEvent> cart = stage(
-        stream.keyBy(new SetKey(FeatureSet.CART), StateSerializers.STRING_KEY),
+        stream.keyBy(new SetKey(FeatureSet.CART), PipelineSerializers.STRING_KEY),
         SessionFeatureFunction.cartWithCartProduct(policy, canonicalOrder,
             metricsTag(FeatureSet.CART), metricsTag(FeatureSet.CART_PRODUCT)),
         flushMillis, FeatureSet.CART, FeatureSet.CART_PRODUCT);
@@ -152,12 +152,12 @@ public final class FeaturePipeline {
       for (FeatureSet set : sets) {
         tags.put(set, metricsTag(set));
       }
-      stage = keyed.transform("features", PipelineSerializers.FEATURED_EVENT,
+      stage = keyed.transform("features", FeatureSerializers.FEATURED_EVENT,
           new GoldRows<>(function, tags, goldFlushMillis));
     }
     String name = Arrays.stream(sets).map(FeatureSet::prefix).collect(Collectors.joining("+"))
         + "-features";
-    return stage.name(name).uid(stageUid(sets[0])).returns(PipelineSerializers.FEATURED_EVENT);
+    return stage.name(name).uid(stageUid(sets[0])).returns(FeatureSerializers.FEATURED_EVENT);
   }
 
   /** Operator uid of a stage (keyed by {@code set}): its keyed state lives under it. */
@@ -166,7 +166,7 @@ public final class FeaturePipeline {
   }
 
   static OutputTag<KeyMetrics> metricsTag(FeatureSet set) {
-    return new OutputTag<>(set.prefix() + "-metrics", PipelineSerializers.KEY_METRICS);
+    return new OutputTag<>(set.prefix() + "-metrics", FeatureSerializers.KEY_METRICS);
   }
 
   /** Keeps the records that parsed into a valid event. */

@@ -7,7 +7,6 @@ import io.clickstream.propensity.events.EventFields;
 import io.clickstream.propensity.events.EventType;
 import io.clickstream.propensity.events.IngestedRecord;
 import io.clickstream.propensity.events.serde.PipelineSerializers;
-import io.clickstream.propensity.events.serde.StateSerializers;
 import io.clickstream.propensity.features.FeatureSet;
 import io.clickstream.propensity.features.SessionPolicy;
 import io.clickstream.propensity.features.StateBootstrap;
@@ -108,7 +107,7 @@ public final class WarmStartJob {
     writer = writer.withOperator(
         OperatorIdentifier.forUid(FeaturePipeline.stageUid(FeatureSet.CART)),
         OperatorTransformation.bootstrapWith(out.cartSeeds)
-            .keyBy(new StateBootstrap.CartSeedKey(), StateSerializers.STRING_KEY)
+            .keyBy(new StateBootstrap.CartSeedKey(), PipelineSerializers.STRING_KEY)
             .transform(new StateBootstrap.Cart(policy)));
     for (FeatureSet stage : List.of(FeatureSet.USER, FeatureSet.PRODUCT)) {
       writer = writer.withOperator(OperatorIdentifier.forUid(FeaturePipeline.stageUid(stage)),

@@ -1,12 +1,12 @@
 package io.clickstream.propensity.features;
 
+import io.clickstream.propensity.events.serde.PipelineSerializers;
 import static io.clickstream.propensity.events.EventType.CART;
 import static io.clickstream.propensity.events.EventType.VIEW;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.clickstream.propensity.events.ClickEvent;
 import io.clickstream.propensity.events.EventType;
-import io.clickstream.propensity.events.serde.StateSerializers;
 import java.math.BigDecimal;
 import java.util.List;
 import java.util.Map;
@@ -47,7 +47,7 @@ class GoldRowsTest {
         new GoldRows<>(new SessionFeatureFunction(
             FeatureSet.CART, SessionPolicy.DEFAULT, false, TestEvents.METRICS),
             Map.of(FeatureSet.CART, TestEvents.METRICS), FLUSH),
-        new SetKey(FeatureSet.CART), StateSerializers.STRING_KEY);
+        new SetKey(FeatureSet.CART), PipelineSerializers.STRING_KEY);
     h.open();
     return h;
   }
@@ -127,7 +127,7 @@ class GoldRowsTest {
         new GoldRows<>(new SessionFeatureFunction(
             FeatureSet.CART, SessionPolicy.DEFAULT, false, TestEvents.METRICS),
             Map.of(FeatureSet.CART, TestEvents.METRICS), FLUSH),
-        new SetKey(FeatureSet.CART), StateSerializers.STRING_KEY)) {
+        new SetKey(FeatureSet.CART), PipelineSerializers.STRING_KEY)) {
       h.setProcessingTime(0);
       h.initializeState(snapshot);
       h.open();
@@ -179,7 +179,7 @@ class GoldRowsTest {
                 TestEvents.METRICS, cartProductRows),
             Map.of(FeatureSet.CART, TestEvents.METRICS, FeatureSet.CART_PRODUCT, cartProductRows),
             FLUSH),
-        new SetKey(FeatureSet.CART), StateSerializers.STRING_KEY)) {
+        new SetKey(FeatureSet.CART), PipelineSerializers.STRING_KEY)) {
       h.open();
       h.setProcessingTime(0);
       // one cart, two products; product 10 changes twice

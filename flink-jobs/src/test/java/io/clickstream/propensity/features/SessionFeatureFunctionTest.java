@@ -1,5 +1,6 @@
 package io.clickstream.propensity.features;
 
+import io.clickstream.propensity.events.serde.PipelineSerializers;
 import static io.clickstream.propensity.events.EventType.CART;
 import static io.clickstream.propensity.events.EventType.PURCHASE;
 import static io.clickstream.propensity.events.EventType.REMOVE_FROM_CART;
@@ -16,7 +17,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.clickstream.propensity.events.ClickEvent;
 import io.clickstream.propensity.events.EventType;
-import io.clickstream.propensity.events.serde.StateSerializers;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -320,7 +320,7 @@ class SessionFeatureFunctionTest {
     var h = new KeyedOneInputStreamOperatorTestHarness<>(
         new KeyedProcessOperator<>(SessionFeatureFunction.cartWithCartProduct(
             P, canonical, TestEvents.METRICS, CART_PRODUCT_ROWS)),
-        new SetKey(FeatureSet.CART), StateSerializers.STRING_KEY);
+        new SetKey(FeatureSet.CART), PipelineSerializers.STRING_KEY);
     h.open();
     return h;
   }
@@ -484,7 +484,7 @@ class SessionFeatureFunctionTest {
     SessionPolicy longer = new SessionPolicy(Duration.ofDays(1), Duration.ofDays(60));
     try (var h = new KeyedOneInputStreamOperatorTestHarness<>(
         new KeyedProcessOperator<>(new SessionFeatureFunction(FeatureSet.CART, longer, false, TestEvents.METRICS)),
-        new SetKey(FeatureSet.CART), StateSerializers.STRING_KEY)) {
+        new SetKey(FeatureSet.CART), PipelineSerializers.STRING_KEY)) {
       h.initializeState(snapshot);
       h.open();
       h.processWatermark(new Watermark((T0 + 30 * DAY) * 1000L + 1000L));

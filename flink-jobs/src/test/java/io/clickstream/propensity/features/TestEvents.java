@@ -1,9 +1,9 @@
 package io.clickstream.propensity.features;
 
+import io.clickstream.propensity.events.serde.PipelineSerializers;
 import io.clickstream.propensity.events.ClickEvent;
 import io.clickstream.propensity.events.EventIds;
 import io.clickstream.propensity.events.EventType;
-import io.clickstream.propensity.events.serde.StateSerializers;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.Arrays;
@@ -71,7 +71,7 @@ public final class TestEvents {
     KeyedOneInputStreamOperatorTestHarness<String, FeaturedEvent, FeaturedEvent> h =
         new KeyedOneInputStreamOperatorTestHarness<>(
             new KeyedProcessOperator<>(new SessionFeatureFunction(set, policy, canonical, METRICS)),
-            new SetKey(set), StateSerializers.STRING_KEY);
+            new SetKey(set), PipelineSerializers.STRING_KEY);
     h.open();
     return h;
   }
@@ -81,7 +81,7 @@ public final class TestEvents {
     KeyedOneInputStreamOperatorTestHarness<String, FeaturedEvent, FeaturedEvent> h =
         new KeyedOneInputStreamOperatorTestHarness<>(
             new KeyedProcessOperator<>(new DailyFeatureFunction<String>(set, batch, METRICS)),
-            new SetKey(set), StateSerializers.STRING_KEY);
+            new SetKey(set), PipelineSerializers.STRING_KEY);
     h.open();
     return h;
   }
