@@ -5,6 +5,7 @@ import io.clickstream.propensity.events.ClickEvent;
 import io.clickstream.propensity.events.CsvClickstreamFormat;
 import io.clickstream.propensity.events.EventType;
 import io.clickstream.propensity.events.IngestedRecord;
+import io.clickstream.propensity.features.ExecutionMode;
 import io.clickstream.propensity.features.FeatureSet;
 import io.clickstream.propensity.features.FeaturedEvent;
 import io.clickstream.propensity.features.SessionPolicy;
@@ -74,7 +75,7 @@ public final class BackfillJob {
     for (LakehouseTable t : TABLES) {
       lakehouse.truncate(t);
     }
-    FeaturePipeline.Outputs out = FeaturePipeline.build(readFiles(env), policy, true);
+    FeaturePipeline.Outputs out = FeaturePipeline.build(readFiles(env), policy, ExecutionMode.BATCH);
     lakehouse.append(out.bronze, new TableRows.Bronze(), LakehouseTable.BRONZE_RAW);
     lakehouse.append(out.rejected, new TableRows.Rejected(), LakehouseTable.SILVER_REJECTED);
     lakehouse.append(out.featured, new TableRows.Silver(), LakehouseTable.SILVER_EVENTS);

@@ -2,6 +2,7 @@ package io.clickstream.propensity.jobs;
 
 import io.clickstream.propensity.events.IngestedRecord;
 import io.clickstream.propensity.events.KafkaClickstreamDeserializer;
+import io.clickstream.propensity.features.ExecutionMode;
 import io.clickstream.propensity.features.FeatureSet;
 import io.clickstream.propensity.features.SessionPolicy;
 import io.clickstream.propensity.lakehouse.Lakehouse;
@@ -100,8 +101,8 @@ public final class StreamingJob {
     DataStream<IngestedRecord> records =
         env.fromSource(source, watermarks, "kafka-" + b.topic).uid("kafka-source");
 
-    FeaturePipeline.Outputs out =
-        FeaturePipeline.build(records, b.policy, false, b.goldFlushInterval.toMillis());
+    FeaturePipeline.Outputs out = FeaturePipeline.build(
+        records, b.policy, ExecutionMode.STREAMING, b.goldFlushInterval.toMillis());
     b.lakehouse.append(out.bronze, new TableRows.Bronze(), LakehouseTable.BRONZE_RAW);
     b.lakehouse.append(out.rejected, new TableRows.Rejected(), LakehouseTable.SILVER_REJECTED);
     b.lakehouse.append(out.featured, new TableRows.Silver(), LakehouseTable.SILVER_EVENTS);

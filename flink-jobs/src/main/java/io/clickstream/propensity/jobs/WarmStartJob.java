@@ -7,6 +7,7 @@ import io.clickstream.propensity.events.EventFields;
 import io.clickstream.propensity.events.EventType;
 import io.clickstream.propensity.events.IngestedRecord;
 import io.clickstream.propensity.events.serde.PipelineSerializers;
+import io.clickstream.propensity.features.ExecutionMode;
 import io.clickstream.propensity.features.FeatureSet;
 import io.clickstream.propensity.features.SessionPolicy;
 import io.clickstream.propensity.features.StateBootstrap;
@@ -100,7 +101,7 @@ public final class WarmStartJob {
             InternalTypeInfo.of(FlinkSchemaUtil.convert(schema)))
         .map(new SilverToRecord(schema)).name("to-history-event")
         .returns(PipelineSerializers.INGESTED_RECORD);
-    FeaturePipeline.Outputs out = FeaturePipeline.build(history, policy, true);
+    FeaturePipeline.Outputs out = FeaturePipeline.build(history, policy, ExecutionMode.BATCH);
 
     SavepointWriter writer =
         SavepointWriter.newSavepoint(env, new HashMapStateBackend(), MAX_PARALLELISM);
