@@ -11,7 +11,7 @@ import java.util.Locale;
 
 /**
  * Parses the records of one CSV file given its header line: column order comes from the header
- * (FEATURES.md §1), a record with another field count is {@code malformed_csv}, and the values go
+ * (docs/features.md, Input events), a record with another field count is {@code malformed_csv}, and the values go
  * through {@link EventFields#validate}. Not thread-safe; one instance per reader.
  */
 public final class CsvRecordParser {

@@ -74,12 +74,12 @@ public final class StreamingJob {
     env.enableCheckpointing(b.checkpointInterval.toMillis(), CheckpointingMode.EXACTLY_ONCE);
     // keyed state must be laid out as the warm-start savepoint writes it
     env.setMaxParallelism(WarmStartJob.MAX_PARALLELISM);
-    // a click crosses five shuffles before it is scored: flush network buffers within a few ms
-    // instead of Flink's default 100 ms per hop
+    // a click crosses a shuffle per keyed stage before it is scored: flush network buffers
+    // sooner than Flink's default timeout at every hop
     env.setBufferTimeout(b.bufferTimeoutMillis);
     // as in BATCH (BackfillJob#batchEnvironment): no function keeps or mutates a record it has
-    // passed on, so chained operators can skip the defensive copy (the RowData copy before each
-    // Iceberg writer was the most of it)
+    // passed on, so chained operators can skip the defensive copy (notably of each RowData before
+    // its Iceberg writer)
     env.getConfig().enableObjectReuse();
 
     var sourceBuilder = KafkaSource.<IngestedRecord>builder()

@@ -84,10 +84,9 @@ public final class WarmStartJob {
   /** Adds the savepoint-writing job to {@code env} (switched to BATCH mode). */
   public void addTo(StreamExecutionEnvironment env, long snapshotId, String savepointPath) {
     env.setRuntimeMode(RuntimeExecutionMode.BATCH);
-    // One subtask: at parallelism 2 the State Processor API's bootstrap runners (Flink 2.1,
-    // state-processor-api 2.1.0) stopped taking input on the demo's 241k events and the job hung,
-    // with no error (cause not found). The savepoint does not depend on this parallelism: its
-    // key groups are fixed by MAX_PARALLELISM.
+    // One subtask: at higher parallelism the State Processor API's bootstrap runners (Flink 2.1,
+    // state-processor-api 2.1.0) can stop taking input and hang the job without an error. The
+    // savepoint does not depend on this parallelism: its key groups are fixed by MAX_PARALLELISM.
     env.setParallelism(1);
     Table silver = lakehouse.load(LakehouseTable.SILVER_EVENTS);
     Schema schema = silver.schema();

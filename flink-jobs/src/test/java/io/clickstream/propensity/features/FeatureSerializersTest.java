@@ -67,7 +67,7 @@ class FeatureSerializersTest {
   void compactLayoutIsSmallerThanFixedWidth() throws IOException {
     DataOutputSerializer out = new DataOutputSerializer(64);
     FeatureSerializers.FeaturedEventSerializer.INSTANCE.serialize(FeaturedEvent.of(event()), out);
-    // fixed width was 8-byte longs, 4-byte counts and a 32-char id: about 270 bytes
+    // a fixed-width layout (8-byte longs, 4-byte counts, a 32-char id) would take about 270 bytes
     assertThat(out.length()).isLessThan(170);
   }
 

@@ -36,7 +36,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The whole BATCH pipeline against a deliberately naive, independent reading of FEATURES.md §3-4:
+ * The whole BATCH pipeline against a deliberately naive, independent reading of docs/features.md (Metric sets, Training rows and labels):
  * for every event, loop over all events. Only the final vector layout (set order x feature order)
  * is shared with the main code, and it is checked against the names.
  */

@@ -49,9 +49,9 @@ public abstract class RecordSerializer<T> extends TypeSerializerSingleton<T> {
 
   /**
    * A nullable string. Keys, sessions and brands are Latin-1 (mostly ASCII): they go as their
-   * bytes in one write, where Flink's StringValue writes one call per character (the heap
-   * snapshots of the streaming job spent most of their time there). Any other string keeps the
-   * StringValue form, so every char survives (lone surrogates included).
+   * bytes in one write, where Flink's StringValue makes one call per character, which dominates
+   * heap-state snapshots. Any other string keeps the StringValue form, so every char survives
+   * (lone surrogates included).
    */
   protected static void writeString(String s, DataOutputView out) throws IOException {
     if (s == null) {
