@@ -7,6 +7,7 @@ import io.clickstream.propensity.jobs.BackfillReport;
 import io.clickstream.propensity.jobs.JobRunner;
 import io.clickstream.propensity.jobs.MeasuredRun;
 import io.clickstream.propensity.jobs.StreamingJob;
+import io.clickstream.propensity.kafka.KafkaNames;
 import io.clickstream.propensity.kafka.LocalKafkaBroker;
 import io.clickstream.propensity.kafka.Replay;
 import io.clickstream.propensity.lakehouse.Lakehouse;
@@ -199,7 +200,7 @@ public final class BenchCommand {
 
         // wait for the scores topic to carry one score per scored event (consumer, no sleeps)
         // scores reach gold.session_scores on checkpoints: stay past two of them after the last
-        awaitScores(bootstrap, "propensity-scores", start,
+        awaitScores(bootstrap, KafkaNames.SCORES_TOPIC, start,
             Math.max(15_000, 2 * checkpointInterval.toMillis() + 2_000));
         JobRunner.cancelAndAwait(job, Duration.ofSeconds(120));
         // the measured events only: ingested (sent) after the warm-up
@@ -263,7 +264,7 @@ public final class BenchCommand {
       long deadline = System.currentTimeMillis() + 180_000;
       try (var c = new KafkaConsumer<byte[], byte[]>(
           consumerConfig(bootstrap, "bench-probe-" + System.nanoTime()))) {
-        c.subscribe(List.of("propensity-scores"));
+        c.subscribe(List.of(KafkaNames.SCORES_TOPIC));
         while (c.poll(Duration.ofMillis(500)).isEmpty()) {
           if (System.currentTimeMillis() > deadline) {
             throw new IllegalStateException("the streaming job scored nothing within 3 minutes");

@@ -5,6 +5,7 @@ import io.clickstream.propensity.events.KafkaClickstreamDeserializer;
 import io.clickstream.propensity.features.ExecutionMode;
 import io.clickstream.propensity.features.FeatureSet;
 import io.clickstream.propensity.features.SessionPolicy;
+import io.clickstream.propensity.kafka.KafkaNames;
 import io.clickstream.propensity.lakehouse.Lakehouse;
 import io.clickstream.propensity.lakehouse.LakehouseTable;
 import io.clickstream.propensity.lakehouse.TableRows;
@@ -187,9 +188,9 @@ public final class StreamingJob {
   /** Builder; bootstrap servers, lakehouse and model are required. */
   public static final class Builder {
     private String bootstrapServers;
-    private String topic = "clickstream-events";
-    private String scoresTopic = "propensity-scores";
-    private String groupId = "clickstream-propensity";
+    private String topic = KafkaNames.EVENTS_TOPIC;
+    private String scoresTopic = KafkaNames.SCORES_TOPIC;
+    private String groupId = KafkaNames.CONSUMER_GROUP;
     private final Map<String, String> kafkaProperties = new HashMap<>();
     private OffsetsInitializer startingOffsets =
         OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);

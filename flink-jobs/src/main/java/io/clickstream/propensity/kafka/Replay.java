@@ -64,7 +64,7 @@ public final class Replay {
   public static final class Options {
     public Path input;
     public String bootstrapServers;
-    public String topic = "clickstream-events";
+    public String topic = KafkaNames.EVENTS_TOPIC;
     /** Time compression: event time t is sent at start + (t - t0) / speed. Null: no pacing. */
     public Double speed;
     /** At most this many records per second (evenly paced). Null: no limit. */
