@@ -7,6 +7,7 @@ import io.clickstream.propensity.jobs.BackfillReport;
 import io.clickstream.propensity.jobs.JobRunner;
 import io.clickstream.propensity.jobs.MeasuredRun;
 import io.clickstream.propensity.jobs.StreamingJob;
+import io.clickstream.propensity.kafka.KafkaNames;
 import io.clickstream.propensity.kafka.LocalKafkaBroker;
 import io.clickstream.propensity.kafka.Replay;
 import io.clickstream.propensity.lakehouse.Lakehouse;
@@ -550,7 +551,7 @@ public final class BenchCommand {
       long deadline = System.currentTimeMillis() + 180_000;
       try (var c = new KafkaConsumer<byte[], byte[]>(
           consumerConfig(bootstrap, "bench-probe-" + System.nanoTime()))) {
-        c.subscribe(List.of("propensity-scores"));
+        c.subscribe(List.of(KafkaNames.SCORES_TOPIC));
         while (c.poll(Duration.ofMillis(500)).isEmpty()) {
           if (System.currentTimeMillis() > deadline) {
             throw new IllegalStateException("the streaming job scored nothing within 3 minutes");

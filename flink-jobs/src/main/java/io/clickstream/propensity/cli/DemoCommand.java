@@ -10,6 +10,7 @@ import io.clickstream.propensity.jobs.BackfillReport;
 import io.clickstream.propensity.jobs.JobRunner;
 import io.clickstream.propensity.jobs.StreamingJob;
 import io.clickstream.propensity.jobs.WarmStartJob;
+import io.clickstream.propensity.kafka.KafkaNames;
 import io.clickstream.propensity.kafka.LocalKafkaBroker;
 import io.clickstream.propensity.kafka.Replay;
 import io.clickstream.propensity.lakehouse.Lakehouse;
@@ -139,7 +140,7 @@ public final class DemoCommand implements Callable<Integer> {
     LocalKafkaBroker.Started started = broker.start(LocalKafkaBroker.freePort(), 2, Duration.ofSeconds(90), System.err);
     String bootstrap = started.bootstrapServers();
     out.println("  broker at " + bootstrap);
-    String topic = "clickstream-events";
+    String topic = KafkaNames.EVENTS_TOPIC;
     try (org.apache.kafka.clients.admin.Admin admin =
         org.apache.kafka.clients.admin.Admin.create(java.util.Map.of("bootstrap.servers", bootstrap))) {
       // the source needs the topic when it starts

@@ -14,8 +14,8 @@ final class LocalFlink {
     }
     // Hadoop's shutdown hook otherwise warns about a closed class loader at exit
     conf.setString("classloader.check-leaked-classloader", "false");
-    // BATCH shuffles sort in managed memory: the local default (128 MB) made the backfill's five
-    // sorts spill to disk; 1 GB saved ~4 s per 1M events. A real cluster uses its own setting.
+    // BATCH shuffles sort in managed memory: with the local default (128 MB) the backfill's
+    // sorts spill to disk. A real cluster uses its own setting.
     conf.setString("taskmanager.memory.managed.size", "1g");
     return conf;
   }

@@ -3,6 +3,7 @@ package io.clickstream.propensity.cli;
 import io.clickstream.propensity.lakehouse.Secrets;
 
 import io.clickstream.propensity.events.EventFields;
+import io.clickstream.propensity.kafka.KafkaNames;
 import io.clickstream.propensity.kafka.Replay;
 import java.nio.file.Path;
 import java.time.DateTimeException;
@@ -33,7 +34,7 @@ public final class ReplayCommand implements Callable<Integer> {
       description = "Kafka bootstrap servers")
   String bootstrapServers;
 
-  @Option(names = {"-t", "--topic"}, defaultValue = "clickstream-events",
+  @Option(names = {"-t", "--topic"}, defaultValue = KafkaNames.EVENTS_TOPIC,
       description = "target topic (default: ${DEFAULT-VALUE})")
   String topic;
 

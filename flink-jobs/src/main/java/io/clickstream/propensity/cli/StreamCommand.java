@@ -2,6 +2,7 @@ package io.clickstream.propensity.cli;
 
 import io.clickstream.propensity.jobs.StreamingJob;
 import io.clickstream.propensity.jobs.WarmStartJob;
+import io.clickstream.propensity.kafka.KafkaNames;
 import io.clickstream.propensity.scoring.ModelContract;
 import java.io.File;
 import java.nio.file.Path;
@@ -36,15 +37,15 @@ public final class StreamCommand implements Callable<Integer> {
       description = "Folder with propensity.onnx and model-card.json (default: ${DEFAULT-VALUE})")
   Path model;
 
-  @Option(names = "--topic", defaultValue = "clickstream-events",
+  @Option(names = "--topic", defaultValue = KafkaNames.EVENTS_TOPIC,
       description = "Input topic (default: ${DEFAULT-VALUE})")
   String topic;
 
-  @Option(names = "--scores-topic", defaultValue = "propensity-scores",
+  @Option(names = "--scores-topic", defaultValue = KafkaNames.SCORES_TOPIC,
       description = "Output topic of the scores (default: ${DEFAULT-VALUE})")
   String scoresTopic;
 
-  @Option(names = "--group-id", defaultValue = "clickstream-propensity",
+  @Option(names = "--group-id", defaultValue = KafkaNames.CONSUMER_GROUP,
       description = "Kafka consumer group id (default: ${DEFAULT-VALUE})")
   String groupId;
 

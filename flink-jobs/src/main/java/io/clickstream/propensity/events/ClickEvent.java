@@ -5,9 +5,7 @@ import java.util.Objects;
 
 /**
  * One parsed, validated clickstream event (a silver row), plus its canonical source position.
- *
- * <p>A Flink POJO (public fields, no-arg constructor) so it crosses shuffles with Flink's own
- * serializer, never Kryo.
+ * Crosses shuffles and state with its hand-written serializer ({@code PipelineSerializers}).
  */
 public class ClickEvent {
   /** Deterministic hash of the nine fields in canonical form: see {@link EventIds}. */
@@ -36,7 +34,7 @@ public class ClickEvent {
 
   public ClickEvent() {}
 
-  /** Canonical order (FEATURES.md §3): event time, then source position. */
+  /** Canonical order (docs/features.md, Canonical order): event time, then source position. */
   public static int compareCanonical(ClickEvent a, ClickEvent b) {
     int c = Long.compare(a.eventTime, b.eventTime);
     if (c != 0) {

@@ -11,7 +11,7 @@ import java.util.Locale;
 
 /**
  * Parses the records of one CSV file given its header line: column order comes from the header
- * (FEATURES.md §1), a record with another field count is {@code malformed_csv}, a record equal to
+ * (docs/features.md, Input events), a record with another field count is {@code malformed_csv}, a record equal to
  * the header is {@code repeated_header} (files concatenated with their headers), and the values go
  * through {@link EventFields#validate} with the event-time range of the {@link InputLimits} (a
  * file has no processing clock to measure a future skew from). Not thread-safe; one instance per

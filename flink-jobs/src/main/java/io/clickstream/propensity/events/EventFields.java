@@ -12,7 +12,7 @@ import java.time.temporal.ChronoField;
 import java.util.List;
 
 /**
- * The nine input fields of FEATURES.md §1 and the one validation of them, shared by the CSV
+ * The nine input fields (docs/features.md, Input events) and the one validation of them, shared by the CSV
  * (batch) and JSON (streaming) parsers so both modes accept and reject exactly the same values.
  */
 public final class EventFields {

@@ -2,7 +2,7 @@ package io.clickstream.propensity.events;
 
 import java.util.Locale;
 
-/** The four event types of the REES46 / Open CDP clickstream (FEATURES.md §1). */
+/** The four event types of the REES46 / Open CDP clickstream (docs/features.md, Input events). */
 public enum EventType {
   VIEW("view"),
   CART("cart"),

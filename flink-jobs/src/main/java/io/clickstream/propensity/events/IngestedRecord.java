@@ -18,7 +18,7 @@ public class IngestedRecord {
 
   /** The parsed event, or null when rejected. */
   public ClickEvent event;
-  /** Machine-readable rejection reason (FEATURES.md §2), or null when valid. */
+  /** Machine-readable rejection reason (docs/features.md, Layers), or null when valid. */
   public String reason;
   /** Human-readable explanation of the rejection, or null when valid. */
   public String detail;

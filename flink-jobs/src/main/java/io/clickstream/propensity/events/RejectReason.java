@@ -1,6 +1,6 @@
 package io.clickstream.propensity.events;
 
-/** The machine-readable rejection reasons of FEATURES.md §2, in one place. */
+/** The machine-readable rejection reasons (docs/features.md, Layers), in one place. */
 public final class RejectReason {
   /** A CSV record whose field count differs from the header's. */
   public static final String MALFORMED_CSV = "malformed_csv";

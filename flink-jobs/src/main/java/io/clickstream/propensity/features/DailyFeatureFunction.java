@@ -1,7 +1,5 @@
 package io.clickstream.propensity.features;
 
-import io.clickstream.propensity.events.serde.PipelineSerializers;
-import io.clickstream.propensity.events.serde.StateSerializers;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -11,14 +9,15 @@ import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.typeutils.ListTypeInfo;
-import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
 /**
- * A daily snapshot set (user, product, user-product; FEATURES.md §3): the value for an event of
- * day D is the count of the key's events with event time before D 00:00 UTC.
+ * A daily stage, keyed by a user or product id: the daily snapshot sets (docs/features.md, Daily
+ * sets), each counted by its {@link DailyCounter}. The user stage also computes the user-product
+ * set: a user-product key is a sub-key of its user, whose days the stage already walks in order,
+ * its state one entry of the user's map state.
  *
  * <p>The same code runs in both modes. An event of day D is emitted once the watermark has passed
  * D 00:00 (so no earlier day of this key can still arrive in order); before that it waits for an
@@ -26,96 +25,92 @@ import org.apache.flink.util.OutputTag;
  * wait (bounded out-of-orderness). In BATCH mode the watermark stays at its minimum while a key's
  * events arrive and the runtime fires the key's timers in time order at the end of the key, which
  * yields the exact snapshots. Order within a day does not matter: the snapshot excludes the day.
- *
- * <p>An event of a day older than the key's latest snapshot arrived after that snapshot was taken:
- * it is flagged late, gets the current snapshot, and counts from the next snapshot on.
- *
- * <p>The user stage carries the user-product set too ({@link #userWithUserProduct}): a
- * user-product key is a sub-key of its user, whose days the stage already walks in order, so one
- * shuffle (and in BATCH one sort) is saved. Each user-product key is counted by the same rule,
- * its state one entry of the user's map state.
+ * The mode decides the gold rows only: one per change in STREAMING, one per key and its final
+ * state at the end of input in BATCH.
  */
-public class DailyFeatureFunction<K>
-    extends KeyedProcessFunction<K, FeaturedEvent, FeaturedEvent> implements GoldRows.Source {
+public final class DailyFeatureFunction extends KeyedProcessFunction<Long, FeaturedEvent, FeaturedEvent>
+    implements GoldRows.Source {
   private static final long serialVersionUID = 1L;
   private static final long END_OF_INPUT = Long.MAX_VALUE;
   private static final long MILLIS_PER_DAY = 86_400_000L;
 
-  private final FeatureSet set;
-  private final boolean emitMetricsAtEnd;
-  private final OutputTag<KeyMetrics> metricsTag;
+  private final ExecutionMode mode;
+  private final DailyCounter counter;
+  private final OutputTag<KeyMetrics> rows;
+  /** The user stage's user-product set; null in the product stage. */
+  private final DailyCounter userProduct;
+  private final OutputTag<KeyMetrics> userProductRows;
   /** Built once: Types.POJO runs the type extractor, far too slow to call per key. */
-  private final OutputTag<DailySeed> finalStateTag;
-  /** User stage only: also compute the user-product set (null = not). */
-  private final OutputTag<KeyMetrics> userProductMetricsTag;
+  private final OutputTag<DailySeed> finalStates;
 
   private transient ValueState<DailyState> state;
   /** Events waiting for the watermark to pass their day's midnight, by epoch day. */
   private transient MapState<Long, List<FeaturedEvent>> waiting;
-  /** User stage with user-product: the user's user-product keys, by product id. */
+  /** User stage: the user's user-product keys, by product id. */
   private transient MapState<Long, DailyState> userProducts;
-  private transient Counter lateEvents;
-  private transient Counter userProductLateEvents;
-  /** Streaming, in a {@link GoldRows} operator: where the gold rows go (null = emitted at once). */
+  /** STREAMING, in a {@link GoldRows} operator: where the gold rows go (null = emitted at once). */
   private transient GoldRows.Buffer goldRows;
 
-  /**
-   * @param emitMetricsAtEnd true in BATCH mode: one gold metric row per key at the end of input
-   *     instead of one per event
-   */
-  public DailyFeatureFunction(FeatureSet set, boolean emitMetricsAtEnd, OutputTag<KeyMetrics> metricsTag) {
-    this(set, emitMetricsAtEnd, metricsTag, null);
+  private DailyFeatureFunction(ExecutionMode mode, FeatureSet set, OutputTag<KeyMetrics> rows,
+      FeatureSet subKeySet, OutputTag<KeyMetrics> subKeyRows) {
+    this.mode = mode;
+    this.counter = new DailyCounter(set);
+    this.rows = rows;
+    this.userProduct = subKeySet == null ? null : new DailyCounter(subKeySet);
+    this.userProductRows = subKeyRows;
+    this.finalStates = finalStateTag(set);
   }
 
   /**
-   * The user stage that also computes the user-product set (features, gold rows on
-   * {@code userProductMetricsTag}, final states with the user's on {@code finalStateTag(USER)}).
+   * The user stage, keyed by user id: gold rows of users on {@code userRows}, of user-products on
+   * {@code userProductRows}; in BATCH also the final states of both on {@code finalStateTag(USER)}.
    */
-  public static DailyFeatureFunction<Long> userWithUserProduct(boolean emitMetricsAtEnd,
-      OutputTag<KeyMetrics> userMetricsTag, OutputTag<KeyMetrics> userProductMetricsTag) {
-    return new DailyFeatureFunction<>(
-        FeatureSet.USER, emitMetricsAtEnd, userMetricsTag, userProductMetricsTag);
+  public static DailyFeatureFunction user(ExecutionMode mode, OutputTag<KeyMetrics> userRows,
+      OutputTag<KeyMetrics> userProductRows) {
+    return new DailyFeatureFunction(
+        mode, FeatureSet.USER, userRows, FeatureSet.USER_PRODUCT, userProductRows);
   }
 
-  private DailyFeatureFunction(FeatureSet set, boolean emitMetricsAtEnd,
-      OutputTag<KeyMetrics> metricsTag, OutputTag<KeyMetrics> userProductMetricsTag) {
-    if (set.isSession()) {
-      throw new IllegalArgumentException(set + " is a session set: use SessionFeatureFunction");
-    }
-    this.set = set;
-    this.emitMetricsAtEnd = emitMetricsAtEnd;
-    this.metricsTag = metricsTag;
-    this.finalStateTag = finalStateTag(set);
-    this.userProductMetricsTag = userProductMetricsTag;
+  /**
+   * The product stage, keyed by product id: gold rows on {@code productRows}; in BATCH also the
+   * final states on {@code finalStateTag(PRODUCT)}.
+   */
+  public static DailyFeatureFunction product(ExecutionMode mode, OutputTag<KeyMetrics> productRows) {
+    return new DailyFeatureFunction(mode, FeatureSet.PRODUCT, productRows, null, null);
   }
 
   // The streaming state, declared once: the warm start (StateBootstrap.Daily) writes the same.
 
   static ValueStateDescriptor<DailyState> stateDescriptor(FeatureSet set) {
-    return new ValueStateDescriptor<>(set.prefix() + "-daily", StateSerializers.DAILY_STATE);
+    return new ValueStateDescriptor<>(set.prefix() + "-daily", FeatureSerializers.DAILY_STATE);
   }
 
   static MapStateDescriptor<Long, DailyState> userProductsDescriptor() {
-    return new MapStateDescriptor<>(
-        FeatureSet.USER_PRODUCT.prefix() + "-daily", Types.LONG, StateSerializers.DAILY_STATE);
+    return new MapStateDescriptor<>(FeatureSet.USER_PRODUCT.prefix() + "-daily", Types.LONG,
+        FeatureSerializers.DAILY_STATE);
   }
 
-  /** Side output of the final state of every key of the stage (batch mode): the warm start's input. */
+  /** Side output of the final state of every key of the stage (BATCH): the warm start's input. */
   public static OutputTag<DailySeed> finalStateTag(FeatureSet set) {
     return new OutputTag<>(set.prefix() + "-final-state", Types.POJO(DailySeed.class));
   }
 
   @Override
   public void open(OpenContext openContext) {
+    FeatureSet set = counter.set();
     state = getRuntimeContext().getState(stateDescriptor(set));
-    waiting = getRuntimeContext().getMapState(new MapStateDescriptor<>(
-        set.prefix() + "-waiting", Types.LONG, new ListTypeInfo<>(PipelineSerializers.FEATURED_EVENT)));
-    lateEvents = getRuntimeContext().getMetricGroup().counter(set.prefix() + "LateEvents");
-    if (userProductMetricsTag != null) {
+    waiting = getRuntimeContext().getMapState(new MapStateDescriptor<>(set.prefix() + "-waiting",
+        Types.LONG, new ListTypeInfo<>(FeatureSerializers.FEATURED_EVENT)));
+    counter.open(getRuntimeContext().getMetricGroup());
+    if (userProduct != null) {
       userProducts = getRuntimeContext().getMapState(userProductsDescriptor());
-      userProductLateEvents = getRuntimeContext().getMetricGroup()
-          .counter(FeatureSet.USER_PRODUCT.prefix() + "LateEvents");
+      userProduct.open(getRuntimeContext().getMetricGroup());
     }
+  }
+
+  @Override
+  public void bufferGoldRows(GoldRows.Buffer buffer) {
+    this.goldRows = buffer;
   }
 
   @Override
@@ -125,11 +120,11 @@ public class DailyFeatureFunction<K>
     long midnight = day * MILLIS_PER_DAY;
     if (ctx.timerService().currentWatermark() >= midnight) {
       DailyState s = current();
-      countAll(ctx, s, day, value);
+      count(ctx, s, day, value);
       out.collect(value);
       state.update(s);
-      if (!emitMetricsAtEnd) {
-        emitGoldRow(ctx, metricsTag, metrics(set, s), null);
+      if (mode == ExecutionMode.STREAMING) {
+        GoldRows.emit(goldRows, ctx, rows, counter.row(s), null);
       }
     } else {
       List<FeaturedEvent> days = waiting.get(day);
@@ -139,7 +134,7 @@ public class DailyFeatureFunction<K>
       days.add(value);
       waiting.put(day, days);
       ctx.timerService().registerEventTimeTimer(midnight);
-      if (emitMetricsAtEnd) {
+      if (mode == ExecutionMode.BATCH) {
         ctx.timerService().registerEventTimeTimer(END_OF_INPUT);
       }
     }
@@ -150,16 +145,7 @@ public class DailyFeatureFunction<K>
       throws Exception {
     DailyState s = current();
     if (timestamp == END_OF_INPUT) {
-      ctx.output(metricsTag, metrics(set, s));
-      ctx.output(finalStateTag, DailySeed.of(set, s));
-      state.clear();
-      if (userProducts != null) {
-        for (DailyState up : userProducts.values()) {
-          ctx.output(userProductMetricsTag, metrics(FeatureSet.USER_PRODUCT, up));
-          ctx.output(finalStateTag, DailySeed.of(FeatureSet.USER_PRODUCT, up));
-        }
-        userProducts.clear();
-      }
+      emitFinal(ctx, s);
       return;
     }
     long day = Math.floorDiv(timestamp, MILLIS_PER_DAY);
@@ -169,68 +155,44 @@ public class DailyFeatureFunction<K>
     }
     waiting.remove(day);
     for (FeaturedEvent e : events) {
-      countAll(ctx, s, day, e);
+      count(ctx, s, day, e);
       out.collect(e);
     }
     state.update(s);
-    if (!emitMetricsAtEnd) {
-      emitGoldRow(ctx, metricsTag, metrics(set, s), null);
+    if (mode == ExecutionMode.STREAMING) {
+      GoldRows.emit(goldRows, ctx, rows, counter.row(s), null);
+    }
+  }
+
+  /** BATCH, end of input: the key's gold row and final state, and those of its sub-keys. */
+  private void emitFinal(OnTimerContext ctx, DailyState s) throws Exception {
+    ctx.output(rows, counter.row(s));
+    ctx.output(finalStates, counter.seed(s));
+    state.clear();
+    if (userProduct != null) {
+      for (DailyState up : userProducts.values()) {
+        ctx.output(userProductRows, userProduct.row(up));
+        ctx.output(finalStates, userProduct.seed(up));
+      }
+      userProducts.clear();
     }
   }
 
   /** Counts {@code e} in the stage's set and (user stage) in its user-product key. */
-  private void countAll(Context ctx, DailyState s, long day, FeaturedEvent e) throws Exception {
-    if (count(set, s, day, e)) {
-      lateEvents.inc();
-    }
-    if (userProducts != null) {
+  private void count(Context ctx, DailyState s, long day, FeaturedEvent e) throws Exception {
+    counter.count(s, day, e);
+    if (userProduct != null) {
       long product = e.event.productId;
       DailyState up = userProducts.get(product);
       if (up == null) {
         up = new DailyState();
       }
-      if (count(FeatureSet.USER_PRODUCT, up, day, e)) {
-        userProductLateEvents.inc();
-      }
+      userProduct.count(up, day, e);
       userProducts.put(product, up);
-      if (!emitMetricsAtEnd) {
-        emitGoldRow(ctx, userProductMetricsTag, metrics(FeatureSet.USER_PRODUCT, up), product);
+      if (mode == ExecutionMode.STREAMING) {
+        GoldRows.emit(goldRows, ctx, userProductRows, userProduct.row(up), product);
       }
     }
-  }
-
-  @Override
-  public void bufferGoldRows(GoldRows.Buffer buffer) {
-    this.goldRows = buffer;
-  }
-
-  private void emitGoldRow(Context ctx, OutputTag<KeyMetrics> tag, KeyMetrics row, Long subKey) {
-    GoldRows.emit(goldRows, ctx, tag, row, subKey);
-  }
-
-  /**
-   * The rule: {@code e} of {@code day} gets the key's snapshot as of that day's midnight (set
-   * {@code s}'s four counts), then counts towards the snapshots of later days. Returns whether
-   * {@code e} came after its day's snapshot was taken (late).
-   */
-  private static boolean count(FeatureSet s, DailyState st, long day, FeaturedEvent e) {
-    boolean late = day < st.snapshotDay;
-    if (late) {
-      // its day's snapshot was taken already: it counts from the next snapshot on
-      e.late = true;
-    } else {
-      st.foldDaysBefore(day);
-    }
-    e.setCounts(s, st.base);
-    st.count(day, e.event.eventType);
-    st.newestEventTime = Math.max(st.newestEventTime, e.event.eventTime);
-    st.userId = e.event.userId;
-    st.productId = e.event.productId;
-    return late;
-  }
-
-  private static KeyMetrics metrics(FeatureSet set, DailyState s) {
-    return KeyMetrics.of(set, s.userId, null, s.productId, s.total(), s.newestEventTime);
   }
 
   private DailyState current() throws Exception {

@@ -9,7 +9,7 @@ import java.util.Collections;
 import java.util.List;
 
 /**
- * The feature definitions of FEATURES.md §3-4, in one place, used by the batch backfill, the
+ * The feature definitions (docs/features.md, Metric sets and Training rows and labels), in one place, used by the batch backfill, the
  * streaming job, the trainer and the scorer alike.
  *
  * <p>Every set keeps four counts ({@link #EVENTS}, {@link #VIEWS}, {@link #CARTS},
@@ -143,7 +143,7 @@ public final class FeatureRules {
     return eventTime - previousEventTime > ttl;
   }
 
-  /** The training split of a cart (FEATURES.md §4): about 80/10/10 by a hash of the cart key. */
+  /** The training split of a cart (docs/features.md, Training rows and labels): about 80/10/10 by a hash of the cart key. */
   public static String split(long userId, String userSession) {
     byte[] h = sha256(userId + "\u001f" + userSession);
     int bucket = Math.floorMod(((h[0] & 0xff) << 8) | (h[1] & 0xff), 100);

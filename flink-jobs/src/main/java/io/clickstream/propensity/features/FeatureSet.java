@@ -1,6 +1,6 @@
 package io.clickstream.propensity.features;
 
-/** The five metric sets of FEATURES.md §3, in model order. */
+/** The five metric sets (docs/features.md, Metric sets), in model order. */
 public enum FeatureSet {
   CART("cart", true),
   CART_PRODUCT("cart_product", true),

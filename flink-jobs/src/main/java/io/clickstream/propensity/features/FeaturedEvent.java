@@ -3,14 +3,14 @@ package io.clickstream.propensity.features;
 import io.clickstream.propensity.events.ClickEvent;
 
 /**
- * A silver event on its way through the five keyed feature stages. Each stage fills the four
- * counts of its set; the 50 features are derived from the 20 counts by {@link FeatureRules}.
+ * A silver event on its way through the keyed feature stages. Each stage fills the four counts of
+ * each set it computes; the 50 features are derived from the 20 counts by {@link FeatureRules}.
  */
 public class FeaturedEvent {
   public ClickEvent event;
   /** Four counts per set, sets in {@link FeatureSet} order. */
   public int[] counts = new int[FeatureRules.SETS * FeatureRules.COUNTS_PER_SET];
-  /** True when some set saw this event out of canonical order (streaming only; FEATURES.md §3). */
+  /** True when some set saw this event out of canonical order (streaming only; docs/features.md, Metric sets). */
   public boolean late;
   /** Training label (batch only): 1 if a purchase of the same cart-product follows; -1 unknown. */
   public int label = -1;

@@ -1,6 +1,5 @@
 package io.clickstream.propensity.features;
 
-import io.clickstream.propensity.events.serde.PipelineSerializers;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.Iterator;
@@ -20,16 +19,16 @@ import org.apache.flink.util.OutputTag;
 /**
  * A streaming feature stage whose gold rows are coalesced per key: the stage's function hands
  * every new row of a key to this operator, which keeps the latest one per key and emits it one
- * flush interval after the key's first change since its last row (on 250 ms ticks, so that rows
- * go out in small batches), and every pending row at the end of input.
+ * flush interval after the key's first change since its last row (on ticks of
+ * {@link #TICK_MILLIS}, so that rows go out in small batches), and every pending row at the end
+ * of input.
  *
- * <p>Each gold row becomes an Iceberg upsert (an equality delete and an insert): one per event
- * made the five gold tables the streaming job's main cost. A processing-time timer and a dirty
- * flag per key did the coalescing before: about a tenth of the job's CPU (JFR) and two more
- * entries per key in every checkpoint. One callback per subtask does it now. The pending rows are
- * operator state: emitting them all before each barrier instead (no state) pushed a burst through
- * the gold writers at every checkpoint, which stalled the scoring path (p99 221-513 ms in three
- * runs of `bench stream`).
+ * <p>Each gold row becomes an Iceberg upsert (an equality delete and an insert), so one per event
+ * would make the gold tables the streaming job's main cost. One processing-time callback per
+ * subtask does the coalescing, rather than a timer and a dirty flag per key (which would add two
+ * entries per key to every checkpoint). The pending rows are operator state: emitting them all
+ * before each barrier instead would push a burst through the gold writers at every checkpoint
+ * and stall the scoring path.
  * Restored rows are emitted at the first tick; after a rescale a key's restored row and its new
  * rows may come from two subtasks, but the restored one leaves within a tick of the start, the
  * new ones a flush interval after their change.
@@ -111,7 +110,7 @@ public final class GoldRows<K> extends KeyedProcessOperator<K, FeaturedEvent, Fe
   public void initializeState(StateInitializationContext context) throws Exception {
     super.initializeState(context);
     pendingState = context.getOperatorStateStore().getListState(
-        new ListStateDescriptor<>("gold-rows-pending", PipelineSerializers.KEY_METRICS));
+        new ListStateDescriptor<>("gold-rows-pending", FeatureSerializers.KEY_METRICS));
     pending = new LinkedHashMap<>();
     if (context.isRestored()) {
       for (KeyMetrics row : pendingState.get()) {

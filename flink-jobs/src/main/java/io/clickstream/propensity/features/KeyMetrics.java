@@ -15,11 +15,6 @@ public class KeyMetrics {
 
   public KeyMetrics() {}
 
-  static KeyMetrics of(FeatureSet set, io.clickstream.propensity.events.ClickEvent keyOf,
-      int[] counts, long lastEventTime) {
-    return of(set, keyOf.userId, keyOf.userSession, keyOf.productId, counts, lastEventTime);
-  }
-
   static KeyMetrics of(FeatureSet set, long userId, String userSession, long productId,
       int[] counts, long lastEventTime) {
     KeyMetrics m = new KeyMetrics();

@@ -4,7 +4,7 @@ import java.io.Serializable;
 import java.time.Duration;
 
 /**
- * Session time-to-live of FEATURES.md §3: 1 day after a purchase, 30 days otherwise by default.
+ * Session time-to-live (docs/features.md, Session sets): 1 day after a purchase, 30 days otherwise by default.
  * Both modes must use the same values. Immutable.
  */
 public final class SessionPolicy implements Serializable {

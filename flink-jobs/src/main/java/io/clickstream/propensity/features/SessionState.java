@@ -5,8 +5,8 @@ import io.clickstream.propensity.events.EventType;
 
 /**
  * Running state of one session key (cart or cart-product): the live counts since the last restart,
- * with the expiry rule of FEATURES.md §3 applied in the order events are fed. Kept in Flink keyed
- * state as a POJO.
+ * with the expiry rule (docs/features.md, Session sets) applied in the order events are fed. Kept
+ * in Flink keyed state with {@link FeatureSerializers#SESSION_STATE}.
  */
 public class SessionState {
   public int[] counts = new int[FeatureRules.COUNTS_PER_SET];

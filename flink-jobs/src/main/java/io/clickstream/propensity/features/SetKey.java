@@ -3,7 +3,7 @@ package io.clickstream.propensity.features;
 import io.clickstream.propensity.events.ClickEvent;
 import org.apache.flink.api.java.functions.KeySelector;
 
-/** The key of an event in one feature set (FEATURES.md §3), as a string. */
+/** The key of an event in one feature set (docs/features.md, Metric sets), as a string. */
 public final class SetKey implements KeySelector<FeaturedEvent, String> {
   private static final long serialVersionUID = 1L;
   private static final char SEP = '\u001f';

@@ -30,7 +30,7 @@ public final class StateBootstrap {
 
     @Override
     public void open(OpenContext openContext) {
-      state = getRuntimeContext().getState(SessionFeatureFunction.stateDescriptor(FeatureSet.CART));
+      state = getRuntimeContext().getState(SessionFeatureFunction.stateDescriptor());
       cartProducts = getRuntimeContext().getMapState(SessionFeatureFunction.cartProductsDescriptor());
     }
 

@@ -81,7 +81,7 @@ public final class BackfillReport {
     return elapsedMillis;
   }
 
-  /** bronze = silver + rejected + duplicates_removed (FEATURES.md §2). */
+  /** bronze = silver + rejected + duplicates_removed (docs/features.md, Layers). */
   public boolean reconciles() {
     return rows(LakehouseTable.BRONZE_RAW)
         == rows(LakehouseTable.SILVER_EVENTS) + rows(LakehouseTable.SILVER_REJECTED) + duplicatesRemoved;

@@ -1,36 +1,37 @@
 package io.clickstream.propensity.jobs;
 
-import io.clickstream.propensity.events.serde.PipelineSerializers;
-import io.clickstream.propensity.events.serde.StateSerializers;
 import io.clickstream.propensity.events.ClickEvent;
 import io.clickstream.propensity.events.IngestedRecord;
 import io.clickstream.propensity.events.RejectReason;
+import io.clickstream.propensity.events.serde.PipelineSerializers;
 import io.clickstream.propensity.features.DailyFeatureFunction;
 import io.clickstream.propensity.features.DailySeed;
-import io.clickstream.propensity.features.SessionSeed;
+import io.clickstream.propensity.features.ExecutionMode;
+import io.clickstream.propensity.features.FeatureSerializers;
 import io.clickstream.propensity.features.FeatureSet;
 import io.clickstream.propensity.features.FeaturedEvent;
 import io.clickstream.propensity.features.GoldRows;
 import io.clickstream.propensity.features.KeyMetrics;
 import io.clickstream.propensity.features.SessionFeatureFunction;
 import io.clickstream.propensity.features.SessionPolicy;
+import io.clickstream.propensity.features.SessionSeed;
 import io.clickstream.propensity.features.SetKey;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.EnumMap;
 import java.util.List;
-import java.util.stream.Collectors;
 import java.util.Map;
+import java.util.stream.Collectors;
 import org.apache.flink.api.common.functions.FilterFunction;
+import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.functions.RichFilterFunction;
-import org.apache.flink.metrics.Counter;
-import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.KeyedStream;
-import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.OutputTag;
 
 /**
@@ -79,57 +80,56 @@ public final class FeaturePipeline {
     }
   }
 
-  /**
-   * @param canonicalOrder true for BATCH (each session key sorted into canonical order, one gold row
-   *     per key at the end), false for STREAMING (arrival order, no waiting)
-   */
+  /** The pipeline of {@code mode}; in STREAMING each gold row goes out with every change. */
   public static Outputs build(
-      DataStream<IngestedRecord> ingested, SessionPolicy policy, boolean canonicalOrder) {
-    return build(ingested, policy, canonicalOrder, 0);
+      DataStream<IngestedRecord> ingested, SessionPolicy policy, ExecutionMode mode) {
+    return build(ingested, policy, mode, 0);
   }
 
   /**
-   * @param goldFlushMillis streaming: emit each key's gold row at most once per this interval
-   *     (0 = with every event)
+   * @param goldFlushMillis STREAMING: emit each key's gold row at most once per this interval
+   *     (0 = with every change); BATCH emits one row per key at the end and ignores it
    */
   public static Outputs build(DataStream<IngestedRecord> ingested, SessionPolicy policy,
-      boolean canonicalOrder, long goldFlushMillis) {
+      ExecutionMode mode, long goldFlushMillis) {
     DataStream<IngestedRecord> rejected =
         ingested.filter(new IsRejected()).name("rejected").uid("rejected");
     DataStream<FeaturedEvent> stream = ingested
         .filter(new IsValid()).name("valid").uid("valid")
         .map(new ToFeaturedEvent()).name("to-featured").uid("to-featured")
-        .returns(PipelineSerializers.FEATURED_EVENT);
+        .returns(FeatureSerializers.FEATURED_EVENT);
+    boolean batch = mode == ExecutionMode.BATCH;
+    long flushMillis = batch ? 0 : goldFlushMillis;
 
-    // BATCH emits one gold row per key at the end: no coalescing
-    long flushMillis = canonicalOrder ? 0 : goldFlushMillis;
-
-    SingleOutputStreamOperator<FeaturedEvent> cart = stage(
-        stream.keyBy(new SetKey(FeatureSet.CART), StateSerializers.STRING_KEY),
-        SessionFeatureFunction.cartWithCartProduct(policy, canonicalOrder,
-            metricsTag(FeatureSet.CART), metricsTag(FeatureSet.CART_PRODUCT)),
-        flushMillis, FeatureSet.CART, FeatureSet.CART_PRODUCT);
+    KeyedStream<FeaturedEvent, String> byCart =
+        stream.keyBy(new SetKey(FeatureSet.CART), PipelineSerializers.STRING_KEY);
+    OutputTag<KeyMetrics> cartRows = metricsTag(FeatureSet.CART);
+    OutputTag<KeyMetrics> cartProductRows = metricsTag(FeatureSet.CART_PRODUCT);
+    SingleOutputStreamOperator<FeaturedEvent> cart = batch
+        ? stage(byCart, SessionFeatureFunction.batch(policy, cartRows, cartProductRows),
+            FeatureSet.CART, FeatureSet.CART_PRODUCT)
+        : stage(byCart, SessionFeatureFunction.streaming(policy, cartRows, cartProductRows),
+            flushMillis, FeatureSet.CART, FeatureSet.CART_PRODUCT);
     SingleOutputStreamOperator<FeaturedEvent> user = stage(
         cart.keyBy(new SetKey.Id(FeatureSet.USER), Types.LONG),
-        DailyFeatureFunction.userWithUserProduct(canonicalOrder,
-            metricsTag(FeatureSet.USER), metricsTag(FeatureSet.USER_PRODUCT)),
+        DailyFeatureFunction.user(mode, metricsTag(FeatureSet.USER),
+            metricsTag(FeatureSet.USER_PRODUCT)),
         flushMillis, FeatureSet.USER, FeatureSet.USER_PRODUCT);
     SingleOutputStreamOperator<FeaturedEvent> product = stage(
         user.keyBy(new SetKey.Id(FeatureSet.PRODUCT), Types.LONG),
-        new DailyFeatureFunction<Long>(FeatureSet.PRODUCT, canonicalOrder,
-            metricsTag(FeatureSet.PRODUCT)),
+        DailyFeatureFunction.product(mode, metricsTag(FeatureSet.PRODUCT)),
         flushMillis, FeatureSet.PRODUCT);
 
     Map<FeatureSet, DataStream<KeyMetrics>> metrics = new EnumMap<>(FeatureSet.class);
-    metrics.put(FeatureSet.CART, cart.getSideOutput(metricsTag(FeatureSet.CART)));
-    metrics.put(FeatureSet.CART_PRODUCT, cart.getSideOutput(metricsTag(FeatureSet.CART_PRODUCT)));
+    metrics.put(FeatureSet.CART, cart.getSideOutput(cartRows));
+    metrics.put(FeatureSet.CART_PRODUCT, cart.getSideOutput(cartProductRows));
     metrics.put(FeatureSet.USER, user.getSideOutput(metricsTag(FeatureSet.USER)));
     metrics.put(FeatureSet.USER_PRODUCT, user.getSideOutput(metricsTag(FeatureSet.USER_PRODUCT)));
     metrics.put(FeatureSet.PRODUCT, product.getSideOutput(metricsTag(FeatureSet.PRODUCT)));
     Outputs outputs = new Outputs(ingested, rejected, product,
         cart.getSideOutput(SessionFeatureFunction.DUPLICATES), metrics);
-    if (canonicalOrder) {
-      outputs.cartSeeds = cart.getSideOutput(SessionFeatureFunction.finalStateTag(FeatureSet.CART));
+    if (batch) {
+      outputs.cartSeeds = cart.getSideOutput(SessionFeatureFunction.finalStateTag());
       outputs.dailySeeds.put(FeatureSet.USER,
           user.getSideOutput(DailyFeatureFunction.finalStateTag(FeatureSet.USER)));
       outputs.dailySeeds.put(FeatureSet.PRODUCT,
@@ -139,27 +139,36 @@ public final class FeaturePipeline {
   }
 
   /**
-   * A feature stage keyed by {@code sets[0]} that computes {@code sets}: the function on its own
-   * (gold rows emitted with every change, or at the end in BATCH), or in a {@link GoldRows}
-   * operator that coalesces them per key and interval.
+   * A STREAMING-capable feature stage keyed by {@code sets[0]} that computes {@code sets}: the
+   * function on its own (gold rows emitted with every change, or at the end in BATCH), or in a
+   * {@link GoldRows} operator that coalesces them per key and interval.
    */
   private static <K, F extends KeyedProcessFunction<K, FeaturedEvent, FeaturedEvent> & GoldRows.Source>
       SingleOutputStreamOperator<FeaturedEvent> stage(KeyedStream<FeaturedEvent, K> keyed, F function,
           long goldFlushMillis, FeatureSet... sets) {
-    SingleOutputStreamOperator<FeaturedEvent> stage;
     if (goldFlushMillis <= 0) {
-      stage = keyed.process(function);
-    } else {
-      Map<FeatureSet, OutputTag<KeyMetrics>> tags = new EnumMap<>(FeatureSet.class);
-      for (FeatureSet set : sets) {
-        tags.put(set, metricsTag(set));
-      }
-      stage = keyed.transform("features", PipelineSerializers.FEATURED_EVENT,
-          new GoldRows<>(function, tags, goldFlushMillis));
+      return stage(keyed, function, sets);
     }
+    Map<FeatureSet, OutputTag<KeyMetrics>> tags = new EnumMap<>(FeatureSet.class);
+    for (FeatureSet set : sets) {
+      tags.put(set, metricsTag(set));
+    }
+    return named(keyed.transform("features", FeatureSerializers.FEATURED_EVENT,
+        new GoldRows<>(function, tags, goldFlushMillis)), sets);
+  }
+
+  /** A feature stage keyed by {@code sets[0]} that computes {@code sets}, gold rows as emitted. */
+  private static <K> SingleOutputStreamOperator<FeaturedEvent> stage(
+      KeyedStream<FeaturedEvent, K> keyed,
+      KeyedProcessFunction<K, FeaturedEvent, FeaturedEvent> function, FeatureSet... sets) {
+    return named(keyed.process(function), sets);
+  }
+
+  private static SingleOutputStreamOperator<FeaturedEvent> named(
+      SingleOutputStreamOperator<FeaturedEvent> stage, FeatureSet... sets) {
     String name = Arrays.stream(sets).map(FeatureSet::prefix).collect(Collectors.joining("+"))
         + "-features";
-    return stage.name(name).uid(stageUid(sets[0])).returns(PipelineSerializers.FEATURED_EVENT);
+    return stage.name(name).uid(stageUid(sets[0])).returns(FeatureSerializers.FEATURED_EVENT);
   }
 
   /** Operator uid of a stage (keyed by {@code set}): its keyed state lives under it. */
@@ -168,7 +177,7 @@ public final class FeaturePipeline {
   }
 
   static OutputTag<KeyMetrics> metricsTag(FeatureSet set) {
-    return new OutputTag<>(set.prefix() + "-metrics", PipelineSerializers.KEY_METRICS);
+    return new OutputTag<>(set.prefix() + "-metrics", FeatureSerializers.KEY_METRICS);
   }
 
   /** Keeps the records that parsed into a valid event. */

@@ -3,8 +3,10 @@ package io.clickstream.propensity.jobs;
 import io.clickstream.propensity.events.IngestedRecord;
 import io.clickstream.propensity.events.InputLimits;
 import io.clickstream.propensity.events.KafkaClickstreamDeserializer;
+import io.clickstream.propensity.features.ExecutionMode;
 import io.clickstream.propensity.features.FeatureSet;
 import io.clickstream.propensity.features.SessionPolicy;
+import io.clickstream.propensity.kafka.KafkaNames;
 import io.clickstream.propensity.lakehouse.Lakehouse;
 import io.clickstream.propensity.lakehouse.LakehouseTable;
 import io.clickstream.propensity.lakehouse.TableMaintenancePlan;
@@ -75,12 +77,12 @@ public final class StreamingJob {
     env.enableCheckpointing(b.checkpointInterval.toMillis(), CheckpointingMode.EXACTLY_ONCE);
     // keyed state must be laid out as the warm-start savepoint writes it
     env.setMaxParallelism(WarmStartJob.MAX_PARALLELISM);
-    // a click crosses five shuffles before it is scored: flush network buffers within a few ms
-    // instead of Flink's default 100 ms per hop
+    // a click crosses a shuffle per keyed stage before it is scored: flush network buffers
+    // sooner than Flink's default timeout at every hop
     env.setBufferTimeout(b.bufferTimeoutMillis);
     // as in BATCH (BackfillJob#batchEnvironment): no function keeps or mutates a record it has
-    // passed on, so chained operators can skip the defensive copy (the RowData copy before each
-    // Iceberg writer was the most of it)
+    // passed on, so chained operators can skip the defensive copy (notably of each RowData before
+    // its Iceberg writer)
     env.getConfig().enableObjectReuse();
 
     var sourceBuilder = KafkaSource.<IngestedRecord>builder()
@@ -102,8 +104,8 @@ public final class StreamingJob {
     DataStream<IngestedRecord> records =
         env.fromSource(source, watermarks, "kafka-" + b.topic).uid("kafka-source");
 
-    FeaturePipeline.Outputs out =
-        FeaturePipeline.build(records, b.policy, false, b.goldFlushInterval.toMillis());
+    FeaturePipeline.Outputs out = FeaturePipeline.build(
+        records, b.policy, ExecutionMode.STREAMING, b.goldFlushInterval.toMillis());
     b.lakehouse.append(out.bronze, new TableRows.Bronze(), LakehouseTable.BRONZE_RAW);
     b.lakehouse.append(out.rejected, new TableRows.Rejected(), LakehouseTable.SILVER_REJECTED);
     b.lakehouse.append(out.featured, new TableRows.Silver(), LakehouseTable.SILVER_EVENTS);
@@ -195,9 +197,9 @@ public final class StreamingJob {
   /** Builder; bootstrap servers, lakehouse and model are required. */
   public static final class Builder {
     private String bootstrapServers;
-    private String topic = "clickstream-events";
-    private String scoresTopic = "propensity-scores";
-    private String groupId = "clickstream-propensity";
+    private String topic = KafkaNames.EVENTS_TOPIC;
+    private String scoresTopic = KafkaNames.SCORES_TOPIC;
+    private String groupId = KafkaNames.CONSUMER_GROUP;
     private final Map<String, String> kafkaProperties = new HashMap<>();
     private OffsetsInitializer startingOffsets =
         OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);

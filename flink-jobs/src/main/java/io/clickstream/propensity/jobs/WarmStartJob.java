@@ -7,7 +7,7 @@ import io.clickstream.propensity.events.EventFields;
 import io.clickstream.propensity.events.EventType;
 import io.clickstream.propensity.events.IngestedRecord;
 import io.clickstream.propensity.events.serde.PipelineSerializers;
-import io.clickstream.propensity.events.serde.StateSerializers;
+import io.clickstream.propensity.features.ExecutionMode;
 import io.clickstream.propensity.features.FeatureSet;
 import io.clickstream.propensity.features.SessionPolicy;
 import io.clickstream.propensity.features.StateBootstrap;
@@ -95,10 +95,9 @@ public final class WarmStartJob {
   /** Adds the savepoint-writing job to {@code env} (switched to BATCH mode). */
   public void addTo(StreamExecutionEnvironment env, long snapshotId, String savepointPath) {
     env.setRuntimeMode(RuntimeExecutionMode.BATCH);
-    // One subtask: at parallelism 2 the State Processor API's bootstrap runners (Flink 2.1,
-    // state-processor-api 2.1.0) stopped taking input on the demo's 241k events and the job hung,
-    // with no error (cause not found). The savepoint does not depend on this parallelism: its
-    // key groups are fixed by MAX_PARALLELISM.
+    // One subtask: at higher parallelism the State Processor API's bootstrap runners (Flink 2.1,
+    // state-processor-api 2.1.0) can stop taking input and hang the job without an error. The
+    // savepoint does not depend on this parallelism: its key groups are fixed by MAX_PARALLELISM.
     env.setParallelism(1);
     Table silver = lakehouse.load(LakehouseTable.SILVER_EVENTS);
     Schema schema = silver.schema();
@@ -112,14 +111,14 @@ public final class WarmStartJob {
             InternalTypeInfo.of(FlinkSchemaUtil.convert(schema)))
         .map(new SilverToRecord(schema)).name("to-history-event")
         .returns(PipelineSerializers.INGESTED_RECORD);
-    FeaturePipeline.Outputs out = FeaturePipeline.build(history, policy, true);
+    FeaturePipeline.Outputs out = FeaturePipeline.build(history, policy, ExecutionMode.BATCH);
 
     SavepointWriter writer =
         SavepointWriter.newSavepoint(env, new HashMapStateBackend(), MAX_PARALLELISM);
     writer = writer.withOperator(
         OperatorIdentifier.forUid(FeaturePipeline.stageUid(FeatureSet.CART)),
         OperatorTransformation.bootstrapWith(out.cartSeeds)
-            .keyBy(new StateBootstrap.CartSeedKey(), StateSerializers.STRING_KEY)
+            .keyBy(new StateBootstrap.CartSeedKey(), PipelineSerializers.STRING_KEY)
             .transform(new StateBootstrap.Cart(policy)));
     for (FeatureSet stage : List.of(FeatureSet.USER, FeatureSet.PRODUCT)) {
       writer = writer.withOperator(OperatorIdentifier.forUid(FeaturePipeline.stageUid(stage)),

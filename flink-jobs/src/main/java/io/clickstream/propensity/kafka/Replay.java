@@ -40,7 +40,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * Publishes a clickstream CSV file to Kafka as the streaming job expects it (FEATURES.md §1): one
+ * Publishes a clickstream CSV file to Kafka as the streaming job expects it (docs/features.md, Input events): one
  * JSON object per event with the nine field names plus {@code ingest_ts} (epoch ms at send time),
  * key = user_id as a string, in canonical order (event time, ties in file order).
  *
@@ -64,7 +64,7 @@ public final class Replay {
   public static final class Options {
     public Path input;
     public String bootstrapServers;
-    public String topic = "clickstream-events";
+    public String topic = KafkaNames.EVENTS_TOPIC;
     /** Time compression: event time t is sent at start + (t - t0) / speed. Null: no pacing. */
     public Double speed;
     /** At most this many records per second (evenly paced). Null: no limit. */
@@ -139,10 +139,9 @@ public final class Replay {
     c.put(ProducerConfig.ACKS_CONFIG, "all");
     c.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     boolean paced = options.speed != null || options.rate != null;
-    // Paced runs measure latency from ingest_ts: do not hold records back for batching. Their
-    // batches then hold one record each, which compression cannot shrink, while an lz4 batch
-    // allocates 64 KB of buffers (measured: 45% of all allocation in `bench stream`'s JVM at
-    // 5,000/s, more young GC pauses for the job it shares the JVM with).
+    // Paced runs measure latency from the record's Kafka timestamp: do not hold records back for
+    // batching. Their batches then hold one record each, which compression cannot shrink, while
+    // an lz4 batch allocates 64 KB of buffers each time (garbage for the job sharing the JVM).
     c.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, paced ? "none" : "lz4");
     c.put(ProducerConfig.LINGER_MS_CONFIG, paced ? 0 : 20);
     c.put(ProducerConfig.BATCH_SIZE_CONFIG, paced ? 16_384 : 256 * 1024);
@@ -273,7 +272,7 @@ public final class Replay {
       long previousTime = Long.MIN_VALUE;
       while ((line = in.readLine()) != null) {
         if (line.isEmpty()) {
-          continue; // not a record (FEATURES.md §1)
+          continue; // not a record (docs/features.md, Input events)
         }
         ParseOutcome outcome = file.parser.parse(line);
         long time;

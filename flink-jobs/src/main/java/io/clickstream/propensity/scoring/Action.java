@@ -1,6 +1,6 @@
 package io.clickstream.propensity.scoring;
 
-/** What the shop does with a click, by its propensity band (FEATURES.md §5). */
+/** What the shop does with a click, by its propensity band (docs/features.md, Scores). */
 public enum Action {
   /** {@code p < low}: unlikely to buy this product: show alternatives. */
   SUGGEST_ALTERNATIVES("suggest_alternatives"),

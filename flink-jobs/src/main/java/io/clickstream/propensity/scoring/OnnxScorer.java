@@ -15,8 +15,8 @@ import java.util.Set;
 
 /**
  * Scores 50-feature rows with the ONNX model: one ONNX Runtime session on one thread, input and
- * output tensors allocated once per batch size over shared direct buffers (allocating per call
- * halves throughput, STACK.md). Not thread-safe: one scorer per operator instance.
+ * output tensors allocated once per batch size over shared direct buffers (allocating them per
+ * call is expensive). Not thread-safe: one scorer per operator instance.
  */
 public final class OnnxScorer implements AutoCloseable {
   private static final int F = FeatureRules.MODEL_FEATURE_COUNT;

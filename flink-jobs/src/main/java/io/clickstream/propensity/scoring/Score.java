@@ -4,7 +4,7 @@ import io.clickstream.propensity.events.ClickEvent;
 import io.clickstream.propensity.features.FeaturedEvent;
 
 /**
- * The score of one non-purchase event (FEATURES.md §5): keys, the 20 counts the 50 scored
+ * The score of one non-purchase event (docs/features.md, Scores): keys, the 20 counts the 50 scored
  * features derive from, the late flag, propensity, action, model and latency timestamps.
  */
 public class Score {

@@ -12,7 +12,7 @@ import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 import org.apache.flink.util.Collector;
 
 /**
- * Scores every non-purchase event (FEATURES.md §5) with the ONNX model, one event at a time so a
+ * Scores every non-purchase event (docs/features.md, Scores) with the ONNX model, one event at a time so a
  * click is scored as soon as its features are known (no batching wait). The model was checked
  * against the job's feature contract when the job was built, so a wrong model never starts.
  */

@@ -47,7 +47,7 @@ final class Report {
     String desc = td.path("dataset_description").asText("");
     sb.append("- dataset: ").append(desc.isEmpty() ? "(not described: pass --dataset-description)"
         : desc).append('\n');
-    sb.append("- splits (per cart, FEATURES.md §4): ").append(td.path("split_use").asText())
+    sb.append("- splits (per cart, docs/features.md, Training rows and labels): ").append(td.path("split_use").asText())
         .append("\n\n| split | rows | positives | rate |\n|---|---:|---:|---:|\n");
     td.path("rows").fields().forEachRemaining(e -> {
       long rows = e.getValue().path("rows").asLong();

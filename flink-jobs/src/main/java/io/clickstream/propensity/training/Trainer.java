@@ -358,7 +358,7 @@ public final class Trainer {
     c.modelVersion = o.modelVersion != null ? o.modelVersion : sha.substring(0, 12);
     c.createdAt = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
     c.description = "XGBoost gradient-boosted trees: probability that the cart-product of a click "
-        + "is purchased later in the same session (FEATURES.md §4 label)";
+        + "is purchased later in the same session (docs/features.md, Label)";
     c.features = new ArrayList<>(FeatureRules.MODEL_FEATURES);
     c.input = new ModelCard.TensorSpec(ModelContract.INPUT_NAME, "float32", List.of(-1L, (long) F),
         "FeatureRules.MODEL_FEATURES order; NaN = missing ratio (never 0)");

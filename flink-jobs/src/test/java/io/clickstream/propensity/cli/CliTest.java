@@ -85,7 +85,7 @@ class CliTest {
 
   @Test
   void qualifiedNamesResolveInTheCurrentCatalog() {
-    // the label rule (FEATURES.md §4) recomputed from silver: a purchase of the same cart-product
+    // the label rule (docs/features.md, Label) recomputed from silver: a purchase of the same cart-product
     // later in canonical order (one input file: position = line)
     Object[] r = run("sql", "--warehouse", warehouse, "--format", "csv", "-e",
         "SELECT COUNT(*) AS n FROM gold.training_features WHERE label = 1; "

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Reading whole CSV files through the Flink stream format (FEATURES.md §1). */
+/** Reading whole CSV files through the Flink stream format (docs/features.md, Input events). */
 class CsvClickstreamFormatTest {
   static final java.nio.file.Path SAMPLE =
       io.clickstream.propensity.testing.Samples.reesHead();

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** CSV records against their header (FEATURES.md §1-2). */
+/** CSV records against their header (docs/features.md, Input events and Layers). */
 class CsvRecordParserTest {
   static final String HEADER =
       "event_time,event_type,product_id,category_id,category_code,brand,price,user_id,user_session";

@@ -11,7 +11,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** The one validation of the nine fields shared by CSV and JSON (FEATURES.md §1-2). */
+/** The one validation of the nine fields shared by CSV and JSON (docs/features.md, Input events and Layers). */
 class EventFieldsTest {
   static final long T = Instant.parse("2020-09-24T11:57:06Z").getEpochSecond();
 

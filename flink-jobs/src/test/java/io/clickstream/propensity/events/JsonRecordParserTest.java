@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** Streaming records: JSON objects with the nine field names (FEATURES.md §1-2). */
+/** Streaming records: JSON objects with the nine field names (docs/features.md, Input events and Layers). */
 class JsonRecordParserTest {
   static final String JSON = "{\"event_time\":\"2020-09-24T11:57:06Z\",\"event_type\":\"view\","
       + "\"product_id\":1996170,\"category_id\":2144415922528452715,"

@@ -4,6 +4,8 @@ import static io.clickstream.propensity.events.EventType.CART;
 import static io.clickstream.propensity.events.EventType.PURCHASE;
 import static io.clickstream.propensity.events.EventType.REMOVE_FROM_CART;
 import static io.clickstream.propensity.events.EventType.VIEW;
+import static io.clickstream.propensity.features.ExecutionMode.BATCH;
+import static io.clickstream.propensity.features.ExecutionMode.STREAMING;
 import static io.clickstream.propensity.features.TestEvents.DAY;
 import static io.clickstream.propensity.features.TestEvents.countsOf;
 import static io.clickstream.propensity.features.TestEvents.ev;
@@ -21,17 +23,19 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.stream.Collectors;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
 
-/** The daily snapshot sets, user / product / user_product (FEATURES.md §3). */
+/**
+ * The daily snapshot sets, user / product / user_product (docs/features.md, Daily sets), through
+ * the production user and product stages.
+ */
 class DailyFeatureFunctionTest {
   static final long D0 = t("2020-09-24T00:00:00Z");
 
   static List<FeaturedEvent> runBatch(FeatureSet set, List<ClickEvent> events) throws Exception {
-    try (var h = TestEvents.daily(set, true)) {
+    try (var h = TestEvents.dailyStage(set, BATCH)) {
       feed(h, events);
       assertThat(h.extractOutputValues()).isEmpty();
       h.processWatermark(new Watermark(Long.MAX_VALUE));
@@ -67,7 +71,7 @@ class DailyFeatureFunctionTest {
     assertThat(countsOf(out.get("0:7"), FeatureSet.USER)).containsExactly(5, 2, 1, 1);
     assertThat(countsOf(out.get("0:8"), FeatureSet.USER)).containsExactly(0, 0, 0, 0);
     assertThat(out.values()).allSatisfy(f -> assertThat(f.late).isFalse());
-    // only the user slice is written
+    // the user stage writes the user and user_product slices only
     assertThat(out.values()).allSatisfy(f -> {
       assertThat(countsOf(f, FeatureSet.PRODUCT)).containsOnly(0);
       assertThat(countsOf(f, FeatureSet.CART)).containsOnly(0);
@@ -147,15 +151,15 @@ class DailyFeatureFunctionTest {
 
   @Test
   void batchEmitsOneGoldRowPerKeyWithCountsAfterAllEvents() throws Exception {
-    try (var h = TestEvents.daily(FeatureSet.USER_PRODUCT, true)) {
+    try (var h = TestEvents.dailyStage(FeatureSet.USER_PRODUCT, BATCH)) {
       feed(h, List.of(
           ev(D0 + 3 * DAY, VIEW, 1, "a", 10, 2),
           ev(D0, CART, 1, "a", 10, 3),
           ev(D0 + 3 * DAY, PURCHASE, 1, "b", 10, 4),
           ev(D0 + 7, VIEW, 2, "a", 10, 5)));
-      assertThat(TestEvents.metrics(h)).isEmpty();
+      assertThat(TestEvents.rows(h, FeatureSet.USER_PRODUCT)).isEmpty();
       h.processWatermark(new Watermark(Long.MAX_VALUE));
-      List<KeyMetrics> rows = TestEvents.metrics(h);
+      List<KeyMetrics> rows = TestEvents.rows(h, FeatureSet.USER_PRODUCT);
       assertThat(rows).hasSize(2);
       KeyMetrics k1 = rows.stream().filter(r -> r.userId == 1).findFirst().orElseThrow();
       assertThat(k1.set).isEqualTo(FeatureSet.USER_PRODUCT);
@@ -172,7 +176,7 @@ class DailyFeatureFunctionTest {
 
   @Test
   void streamingEventWaitsUntilTheWatermarkPassesItsDaysMidnight() throws Exception {
-    try (var h = TestEvents.daily(FeatureSet.USER, false)) {
+    try (var h = TestEvents.dailyStage(FeatureSet.USER, STREAMING)) {
       h.processWatermark(new Watermark((D0 - 10) * 1000L));
       feed(h, List.of(ev(D0 - 20, VIEW, 1, "a", 10, 2))); // day before, watermark past its midnight
       assertThat(h.extractOutputValues()).hasSize(1);
@@ -191,7 +195,7 @@ class DailyFeatureFunctionTest {
       assertThat(countsOf(out.get(2), FeatureSet.USER)).containsExactly(1, 1, 0, 0);
       assertThat(out).allSatisfy(f -> assertThat(f.late).isFalse());
       // the key's current state goes out with every event
-      List<KeyMetrics> rows = TestEvents.metrics(h);
+      List<KeyMetrics> rows = TestEvents.rows(h, FeatureSet.USER);
       assertThat(rows.get(rows.size() - 1).counts).containsExactly(3, 2, 1, 0);
     }
   }
@@ -199,7 +203,7 @@ class DailyFeatureFunctionTest {
   @Test
   void streamingEventOfADayOlderThanTheLatestSnapshotIsLateAndCountsFromTheNextSnapshot()
       throws Exception {
-    try (var h = TestEvents.daily(FeatureSet.USER, false)) {
+    try (var h = TestEvents.dailyStage(FeatureSet.USER, STREAMING)) {
       h.processWatermark(new Watermark((D0 + 2 * DAY) * 1000L));
       feed(h, List.of(
           ev(D0 + 5, VIEW, 1, "a", 10, 2), // day 0
@@ -215,6 +219,9 @@ class DailyFeatureFunctionTest {
       out = h.extractOutputValues();
       assertThat(out.get(3).late).isFalse();
       assertThat(countsOf(out.get(3), FeatureSet.USER)).containsExactly(3, 2, 1, 0);
+      // one user, one product: the user-product key follows the same rule in the same stage
+      assertThat(out).allSatisfy(f -> assertThat(countsOf(f, FeatureSet.USER_PRODUCT))
+          .containsExactly(countsOf(f, FeatureSet.USER)));
     }
   }
 
@@ -229,7 +236,7 @@ class DailyFeatureFunctionTest {
     }
     Map<String, FeaturedEvent> batch = byPosition(runBatch(FeatureSet.USER_PRODUCT, in));
     List<FeaturedEvent> streamed;
-    try (var h = TestEvents.daily(FeatureSet.USER_PRODUCT, false)) {
+    try (var h = TestEvents.dailyStage(FeatureSet.USER_PRODUCT, STREAMING)) {
       for (ClickEvent e : in) { // watermark follows the in-order input, 5 s out-of-orderness
         feed(h, List.of(e));
         h.processWatermark(new Watermark(e.eventTime * 1000L - 5000L));
@@ -246,37 +253,14 @@ class DailyFeatureFunctionTest {
   }
 
   @Test
-  void sessionSetIsRefused() {
-    assertThatThrownBy(() -> new DailyFeatureFunction(FeatureSet.CART, true, TestEvents.METRICS))
-        .isInstanceOf(IllegalArgumentException.class);
+  void aSessionSetIsNotCountedAsADailySet() {
+    assertThatThrownBy(() -> new DailyCounter(FeatureSet.CART))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("session set");
   }
 
-  /**
-   * Feeds {@code in} in list order: BATCH (no watermark until the end), or STREAMING with the
-   * watermark trailing the newest event time seen by 5 s, so that days close as they would live
-   * and the events that arrive after their day closed come out late.
-   */
-  static void feedInMode(
-      org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness<?, FeaturedEvent, FeaturedEvent> h,
-      List<ClickEvent> in, boolean batch) throws Exception {
-    long newest = Long.MIN_VALUE;
-    for (ClickEvent e : in) {
-      h.processElement(FeaturedEvent.of(e), e.eventTime * 1000L);
-      newest = Math.max(newest, e.eventTime);
-      if (!batch) {
-        h.processWatermark(new Watermark(newest * 1000L - 5000L));
-      }
-    }
-    h.processWatermark(new Watermark(Long.MAX_VALUE));
-  }
-
-  /**
-   * The user stage with the user-product set equals the two separate stages: in BATCH for any
-   * feeding order, in STREAMING for the same arrival order (late events included).
-   */
-  @ParameterizedTest(name = "batch={0}")
-  @ValueSource(booleans = {true, false})
-  void userStageWithUserProductEqualsTheSeparateStages(boolean batch) throws Exception {
+  /** In BATCH, each key's gold row and final state hold the counts of all its events. */
+  @Test
+  void batchGoldRowsAndFinalStatesOfEveryKeyOfTheUserStage() throws Exception {
     Random rnd = new Random(23);
     List<ClickEvent> in = new ArrayList<>();
     for (int i = 0; i < 400; i++) {
@@ -284,79 +268,35 @@ class DailyFeatureFunctionTest {
       in.add(ev(time, EventType.values()[rnd.nextInt(4)], 1 + rnd.nextInt(3), "s" + rnd.nextInt(2),
           1 + rnd.nextInt(4), rnd.nextInt(2), i + 2));
     }
-    if (batch) {
-      Collections.shuffle(in, rnd);
-    } else {
-      // roughly in time order, every tenth event a day or two behind: late
-      in.sort(java.util.Comparator.comparingLong(e -> e.eventTime));
-      for (int i = 10; i < in.size(); i += 10) {
-        ClickEvent e = in.get(i);
-        in.set(i, ev(e.eventTime - (1 + rnd.nextInt(2)) * DAY, e.eventType, e.userId,
-            e.userSession, e.productId, e.sourceOrder, e.sourceOffset));
+    Collections.shuffle(in, rnd);
+    try (var h = TestEvents.dailyStage(FeatureSet.USER, BATCH)) {
+      feed(h, in);
+      h.processWatermark(new Watermark(Long.MAX_VALUE));
+      List<DailySeed> seeds =
+          TestEvents.values(h.getSideOutput(DailyFeatureFunction.finalStateTag(FeatureSet.USER)));
+      for (FeatureSet set : List.of(FeatureSet.USER, FeatureSet.USER_PRODUCT)) {
+        Map<String, int[]> expected = new HashMap<>();
+        Map<String, Long> newest = new HashMap<>();
+        for (ClickEvent e : in) {
+          int[] c = expected.computeIfAbsent(SetKey.of(set, e), k -> new int[4]);
+          FeatureRules.count(c, 0, e.eventType);
+          newest.merge(SetKey.of(set, e), e.eventTime, Math::max);
+        }
+        List<KeyMetrics> rows = TestEvents.rows(h, set);
+        assertThat(rows).as(set + " one row per key").hasSize(expected.size());
+        for (KeyMetrics r : rows) {
+          String key = SetKey.of(set, ev(0, VIEW, r.userId, "s", r.productId, 0));
+          assertThat(r.counts).as(set + " " + key).containsExactly(expected.get(key));
+          assertThat(r.lastEventTime).isEqualTo(newest.get(key));
+        }
+        List<DailySeed> ofSet =
+            seeds.stream().filter(seed -> seed.set == set).collect(Collectors.toList());
+        assertThat(ofSet).as(set + " one final state per key").hasSize(expected.size());
+        for (DailySeed seed : ofSet) {
+          String key = SetKey.of(set, ev(0, VIEW, seed.state.userId, "s", seed.state.productId, 0));
+          assertThat(seed.state.total()).as(set + " " + key).containsExactly(expected.get(key));
+        }
       }
     }
-    var userProductRows = new org.apache.flink.util.OutputTag<KeyMetrics>(
-        "up-metrics", org.apache.flink.api.common.typeinfo.Types.POJO(KeyMetrics.class));
-    List<FeaturedEvent> merged;
-    List<KeyMetrics> mergedRows;
-    List<KeyMetrics> mergedUserRows;
-    List<DailySeed> mergedSeeds;
-    try (var h = new org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness<>(
-        new org.apache.flink.streaming.api.operators.KeyedProcessOperator<>(
-            DailyFeatureFunction.userWithUserProduct(batch, TestEvents.METRICS, userProductRows)),
-        new SetKey.Id(FeatureSet.USER), org.apache.flink.api.common.typeinfo.Types.LONG)) {
-      h.open();
-      feedInMode(h, in, batch);
-      merged = h.extractOutputValues();
-      mergedRows = TestEvents.values(h.getSideOutput(userProductRows));
-      mergedUserRows = TestEvents.values(h.getSideOutput(TestEvents.METRICS));
-      mergedSeeds = TestEvents.values(h.getSideOutput(DailyFeatureFunction.finalStateTag(FeatureSet.USER)))
-          .stream().filter(seed -> seed.set == FeatureSet.USER_PRODUCT)
-          .collect(java.util.stream.Collectors.toList());
-    }
-    List<FeaturedEvent> separate;
-    List<KeyMetrics> separateRows;
-    List<DailySeed> separateSeeds;
-    try (var h = TestEvents.daily(FeatureSet.USER_PRODUCT, batch)) {
-      feedInMode(h, in, batch);
-      separate = h.extractOutputValues();
-      separateRows = TestEvents.metrics(h);
-      separateSeeds = TestEvents.values(h.getSideOutput(DailyFeatureFunction.finalStateTag(FeatureSet.USER_PRODUCT)));
-    }
-    List<FeaturedEvent> separateUsers;
-    try (var h = TestEvents.daily(FeatureSet.USER, batch)) {
-      feedInMode(h, in, batch);
-      separateUsers = h.extractOutputValues();
-    }
-    Map<String, FeaturedEvent> users = byPosition(separateUsers);
-    Map<String, FeaturedEvent> userProducts = byPosition(separate);
-    assertThat(merged).hasSameSizeAs(in);
-    for (FeaturedEvent f : merged) {
-      String p = pos(f.event);
-      assertThat(countsOf(f, FeatureSet.USER_PRODUCT)).as("user_product " + p)
-          .containsExactly(countsOf(userProducts.get(p), FeatureSet.USER_PRODUCT));
-      assertThat(countsOf(f, FeatureSet.USER)).as("user " + p)
-          .containsExactly(countsOf(users.get(p), FeatureSet.USER));
-      assertThat(f.late).as("late " + p)
-          .isEqualTo(userProducts.get(p).late || users.get(p).late);
-    }
-    assertThat(merged).anySatisfy(f -> assertThat(countsOf(f, FeatureSet.USER_PRODUCT)[0]).isPositive());
-    // the latest row of each key (streaming upserts one per change, batch one per key)
-    assertThat(latestByKey(mergedRows).values()).usingRecursiveFieldByFieldElementComparator()
-        .containsExactlyInAnyOrderElementsOf(latestByKey(separateRows).values());
-    if (batch) {
-      assertThat(mergedRows).hasSize(12);
-      assertThat(mergedUserRows).hasSize(3);
-      assertThat(mergedSeeds).usingRecursiveFieldByFieldElementComparator()
-          .containsExactlyInAnyOrderElementsOf(separateSeeds);
-    } else {
-      assertThat(merged).as("some late events").anySatisfy(f -> assertThat(f.late).isTrue());
-    }
-  }
-
-  static Map<String, KeyMetrics> latestByKey(List<KeyMetrics> rows) {
-    Map<String, KeyMetrics> m = new HashMap<>();
-    rows.forEach(r -> m.put(r.userId + "/" + r.productId, r));
-    return m;
   }
 }

@@ -6,13 +6,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.clickstream.propensity.events.ClickEvent;
 import io.clickstream.propensity.events.EventType;
-import io.clickstream.propensity.events.serde.StateSerializers;
+import io.clickstream.propensity.events.serde.PipelineSerializers;
 import java.math.BigDecimal;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.util.OutputTag;
 import org.junit.jupiter.api.Test;
 
 /** Streaming gold rows coalesced per key and flush interval (processing time). */
@@ -33,21 +34,35 @@ class GoldRowsTest {
     return e;
   }
 
-  static <H extends KeyedOneInputStreamOperatorTestHarness<String, FeaturedEvent, FeaturedEvent>> void feed(
+  static <H extends KeyedOneInputStreamOperatorTestHarness<?, FeaturedEvent, FeaturedEvent>> void feed(
       H h, List<ClickEvent> events) throws Exception {
     for (ClickEvent e : events) {
       h.processElement(FeaturedEvent.of(e), e.eventTime * 1000L);
     }
   }
 
+  static final Map<FeatureSet, OutputTag<KeyMetrics>> ROWS = Map.of(
+      FeatureSet.CART, TestEvents.rowsTag(FeatureSet.CART),
+      FeatureSet.CART_PRODUCT, TestEvents.rowsTag(FeatureSet.CART_PRODUCT));
+  static final OutputTag<KeyMetrics> PRODUCT_ROWS = TestEvents.rowsTag(FeatureSet.PRODUCT);
+
+  static SessionFeatureFunction.Streaming streamingCartFunction() {
+    return SessionFeatureFunction.streaming(SessionPolicy.DEFAULT, ROWS.get(FeatureSet.CART),
+        ROWS.get(FeatureSet.CART_PRODUCT));
+  }
+
+  /** The production streaming cart stage in a GoldRows operator with the test's interval; not opened. */
+  static KeyedOneInputStreamOperatorTestHarness<String, FeaturedEvent, FeaturedEvent> cartStageHarness()
+      throws Exception {
+    return new KeyedOneInputStreamOperatorTestHarness<>(
+        new GoldRows<>(streamingCartFunction(), ROWS, FLUSH),
+        new SetKey(FeatureSet.CART), PipelineSerializers.STRING_KEY);
+  }
+
   /** An opened harness of the streaming cart stage with the test's flush interval. */
   static KeyedOneInputStreamOperatorTestHarness<String, FeaturedEvent, FeaturedEvent> streamingCartStage()
       throws Exception {
-    var h = new KeyedOneInputStreamOperatorTestHarness<>(
-        new GoldRows<>(new SessionFeatureFunction(
-            FeatureSet.CART, SessionPolicy.DEFAULT, false, TestEvents.METRICS),
-            Map.of(FeatureSet.CART, TestEvents.METRICS), FLUSH),
-        new SetKey(FeatureSet.CART), StateSerializers.STRING_KEY);
+    var h = cartStageHarness();
     h.open();
     return h;
   }
@@ -60,12 +75,12 @@ class GoldRowsTest {
           ev(T0 + 2, VIEW, 2, "t", 11, 4)));
       // scores are not held back, only the gold rows
       assertThat(h.extractOutputValues()).hasSize(3);
-      assertThat(TestEvents.metrics(h)).isEmpty();
+      assertThat(TestEvents.rows(h, FeatureSet.CART)).isEmpty();
 
       h.setProcessingTime(1_000 + FLUSH - 1);
-      assertThat(TestEvents.metrics(h)).isEmpty();
+      assertThat(TestEvents.rows(h, FeatureSet.CART)).isEmpty();
       h.setProcessingTime(1_000 + FLUSH);
-      List<KeyMetrics> rows = TestEvents.metrics(h);
+      List<KeyMetrics> rows = TestEvents.rows(h, FeatureSet.CART);
       assertThat(rows).hasSize(2);
       KeyMetrics cart1 = rows.stream().filter(r -> r.userId == 1).findFirst().orElseThrow();
       assertThat(cart1.counts).containsExactly(2, 1, 1, 0);
@@ -74,10 +89,10 @@ class GoldRowsTest {
 
       // an unchanged key is not upserted again; a changed one is, once
       h.setProcessingTime(1_000 + 2 * FLUSH);
-      assertThat(TestEvents.metrics(h)).hasSize(2);
+      assertThat(TestEvents.rows(h, FeatureSet.CART)).hasSize(2);
       feed(h, List.of(ev(T0 + 5, VIEW, 1, "s", 12, 5)));
       h.setProcessingTime(1_000 + 3 * FLUSH);
-      rows = TestEvents.metrics(h);
+      rows = TestEvents.rows(h, FeatureSet.CART);
       assertThat(rows).hasSize(3);
       assertThat(rows.get(2).counts).containsExactly(3, 2, 1, 0);
     }
@@ -91,9 +106,9 @@ class GoldRowsTest {
       h.setProcessingTime(3_000);
       feed(h, List.of(ev(T0 + 1, VIEW, 2, "t", 10, 3)));
       h.setProcessingTime(1_000 + FLUSH);
-      assertThat(TestEvents.metrics(h)).singleElement().satisfies(r -> assertThat(r.userId).isEqualTo(1));
+      assertThat(TestEvents.rows(h, FeatureSet.CART)).singleElement().satisfies(r -> assertThat(r.userId).isEqualTo(1));
       h.setProcessingTime(3_000 + FLUSH);
-      assertThat(TestEvents.metrics(h)).hasSize(2).last()
+      assertThat(TestEvents.rows(h, FeatureSet.CART)).hasSize(2).last()
           .satisfies(r -> assertThat(r.userId).isEqualTo(2));
     }
   }
@@ -105,10 +120,10 @@ class GoldRowsTest {
       h.processWatermark(new Watermark((T0 + 31 * 86_400L) * 1000L));
       assertThat(h.numKeyedStateEntries()).as("session expired").isZero();
       h.setProcessingTime(FLUSH);
-      assertThat(TestEvents.metrics(h)).singleElement()
+      assertThat(TestEvents.rows(h, FeatureSet.CART)).singleElement()
           .satisfies(r -> assertThat(r.counts).containsExactly(1, 1, 0, 0));
       h.setProcessingTime(3 * FLUSH); // nothing left to flush
-      assertThat(TestEvents.metrics(h)).hasSize(1);
+      assertThat(TestEvents.rows(h, FeatureSet.CART)).hasSize(1);
     }
   }
 
@@ -121,24 +136,20 @@ class GoldRowsTest {
       // the checkpoint carries the pending row; no burst of rows at the barrier
       h.prepareSnapshotPreBarrier(1);
       snapshot = h.snapshot(1, 1_000);
-      assertThat(TestEvents.metrics(h)).isEmpty();
+      assertThat(TestEvents.rows(h, FeatureSet.CART)).isEmpty();
     }
-    try (var h = new KeyedOneInputStreamOperatorTestHarness<>(
-        new GoldRows<>(new SessionFeatureFunction(
-            FeatureSet.CART, SessionPolicy.DEFAULT, false, TestEvents.METRICS),
-            Map.of(FeatureSet.CART, TestEvents.METRICS), FLUSH),
-        new SetKey(FeatureSet.CART), StateSerializers.STRING_KEY)) {
+    try (var h = cartStageHarness()) {
       h.setProcessingTime(0);
       h.initializeState(snapshot);
       h.open();
       h.setProcessingTime(GoldRows.TICK_MILLIS); // the first tick after the restore
-      assertThat(TestEvents.metrics(h)).singleElement()
+      assertThat(TestEvents.rows(h, FeatureSet.CART)).singleElement()
           .satisfies(r -> assertThat(r.counts).containsExactly(2, 1, 1, 0));
       // a new change is pending until the end of input
       feed(h, List.of(ev(T0 + 2, VIEW, 2, "t", 11, 4)));
       h.endInput();
       h.getOneInputOperator().finish();
-      assertThat(TestEvents.metrics(h)).hasSize(2).last()
+      assertThat(TestEvents.rows(h, FeatureSet.CART)).hasSize(2).last()
           .satisfies(r -> assertThat(r.userId).isEqualTo(2));
     }
   }
@@ -146,24 +157,23 @@ class GoldRowsTest {
   @Test
   void aZeroIntervalIsRefused() {
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> new GoldRows<>(
-            new SessionFeatureFunction(FeatureSet.CART, SessionPolicy.DEFAULT, false, TestEvents.METRICS),
-            Map.of(FeatureSet.CART, TestEvents.METRICS), 0))
+            streamingCartFunction(), ROWS, 0))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("positive");
   }
 
   @Test
   void dailyStageUpsertsEachChangedKeyOncePerInterval() throws Exception {
     try (var h = new KeyedOneInputStreamOperatorTestHarness<>(
-        new GoldRows<>(new DailyFeatureFunction<String>(FeatureSet.PRODUCT, false, TestEvents.METRICS),
-            Map.of(FeatureSet.PRODUCT, TestEvents.METRICS), FLUSH),
-        new SetKey(FeatureSet.PRODUCT), Types.STRING)) {
+        new GoldRows<>(DailyFeatureFunction.product(ExecutionMode.STREAMING, PRODUCT_ROWS),
+            Map.of(FeatureSet.PRODUCT, PRODUCT_ROWS), FLUSH),
+        new SetKey.Id(FeatureSet.PRODUCT), Types.LONG)) {
       h.open();
       h.processWatermark(new Watermark(T0 * 1000L));
       feed(h, List.of(ev(T0 + 1, VIEW, 1, "s", 10, 2), ev(T0 + 2, CART, 2, "t", 10, 3)));
       assertThat(h.extractOutputValues()).hasSize(2);
-      assertThat(TestEvents.metrics(h)).isEmpty();
+      assertThat(TestEvents.rows(h, FeatureSet.PRODUCT)).isEmpty();
       h.setProcessingTime(FLUSH);
-      assertThat(TestEvents.metrics(h)).singleElement().satisfies(r -> {
+      assertThat(TestEvents.rows(h, FeatureSet.PRODUCT)).singleElement().satisfies(r -> {
         assertThat(r.productId).isEqualTo(10);
         assertThat(r.counts).containsExactly(2, 1, 1, 0);
       });
@@ -172,24 +182,16 @@ class GoldRowsTest {
 
   @Test
   void aStageWithSubKeysCoalescesEachSubKeysRowsOnItsOwnSideOutput() throws Exception {
-    var cartProductRows = new org.apache.flink.util.OutputTag<KeyMetrics>(
-        "cp-metrics", Types.POJO(KeyMetrics.class));
-    try (var h = new KeyedOneInputStreamOperatorTestHarness<>(
-        new GoldRows<>(SessionFeatureFunction.cartWithCartProduct(SessionPolicy.DEFAULT, false,
-                TestEvents.METRICS, cartProductRows),
-            Map.of(FeatureSet.CART, TestEvents.METRICS, FeatureSet.CART_PRODUCT, cartProductRows),
-            FLUSH),
-        new SetKey(FeatureSet.CART), StateSerializers.STRING_KEY)) {
-      h.open();
+    try (var h = streamingCartStage()) {
       h.setProcessingTime(0);
       // one cart, two products; product 10 changes twice
       feed(h, List.of(ev(T0, VIEW, 1, "s", 10, 2), ev(T0 + 1, CART, 1, "s", 10, 3),
           ev(T0 + 2, VIEW, 1, "s", 11, 4)));
-      assertThat(TestEvents.values(h.getSideOutput(cartProductRows))).isEmpty();
+      assertThat(TestEvents.values(h.getSideOutput(ROWS.get(FeatureSet.CART_PRODUCT)))).isEmpty();
       h.setProcessingTime(FLUSH);
-      assertThat(TestEvents.metrics(h)).singleElement()
+      assertThat(TestEvents.rows(h, FeatureSet.CART)).singleElement()
           .satisfies(r -> assertThat(r.counts).containsExactly(3, 2, 1, 0));
-      assertThat(TestEvents.values(h.getSideOutput(cartProductRows))).hasSize(2)
+      assertThat(TestEvents.values(h.getSideOutput(ROWS.get(FeatureSet.CART_PRODUCT)))).hasSize(2)
           .allSatisfy(r -> assertThat(r.set).isEqualTo(FeatureSet.CART_PRODUCT))
           .anySatisfy(r -> {
             assertThat(r.productId).isEqualTo(10);

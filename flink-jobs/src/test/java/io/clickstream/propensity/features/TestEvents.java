@@ -3,7 +3,7 @@ package io.clickstream.propensity.features;
 import io.clickstream.propensity.events.ClickEvent;
 import io.clickstream.propensity.events.EventIds;
 import io.clickstream.propensity.events.EventType;
-import io.clickstream.propensity.events.serde.StateSerializers;
+import io.clickstream.propensity.events.serde.PipelineSerializers;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.Arrays;
@@ -19,8 +19,6 @@ import org.apache.flink.util.OutputTag;
 public final class TestEvents {
   public static final long DAY = 86_400L;
   public static final long HOUR = 3_600L;
-  public static final OutputTag<KeyMetrics> METRICS =
-      new OutputTag<>("metrics", Types.POJO(KeyMetrics.class));
 
   private TestEvents() {}
 
@@ -66,28 +64,49 @@ public final class TestEvents {
     return e.sourceOrder + ":" + e.sourceOffset;
   }
 
-  public static KeyedOneInputStreamOperatorTestHarness<String, FeaturedEvent, FeaturedEvent> session(
-      FeatureSet set, SessionPolicy policy, boolean canonical) throws Exception {
-    KeyedOneInputStreamOperatorTestHarness<String, FeaturedEvent, FeaturedEvent> h =
-        new KeyedOneInputStreamOperatorTestHarness<>(
-            new KeyedProcessOperator<>(new SessionFeatureFunction(set, policy, canonical, METRICS)),
-            new SetKey(set), StateSerializers.STRING_KEY);
+  /** The side output of each set's gold rows in the harnesses built here. */
+  public static OutputTag<KeyMetrics> rowsTag(FeatureSet set) {
+    return new OutputTag<>(set.prefix() + "-rows", Types.POJO(KeyMetrics.class));
+  }
+
+  /** The production cart stage (cart and cart-product), keyed by cart as in the pipeline; not opened. */
+  public static KeyedOneInputStreamOperatorTestHarness<String, FeaturedEvent, FeaturedEvent>
+      cartStageHarness(SessionPolicy policy, ExecutionMode mode) throws Exception {
+    OutputTag<KeyMetrics> cart = rowsTag(FeatureSet.CART);
+    OutputTag<KeyMetrics> cartProduct = rowsTag(FeatureSet.CART_PRODUCT);
+    SessionFeatureFunction f = mode == ExecutionMode.BATCH
+        ? SessionFeatureFunction.batch(policy, cart, cartProduct)
+        : SessionFeatureFunction.streaming(policy, cart, cartProduct);
+    return new KeyedOneInputStreamOperatorTestHarness<>(
+        new KeyedProcessOperator<>(f), new SetKey(FeatureSet.CART), PipelineSerializers.STRING_KEY);
+  }
+
+  /** The production cart stage, opened. */
+  public static KeyedOneInputStreamOperatorTestHarness<String, FeaturedEvent, FeaturedEvent> cartStage(
+      SessionPolicy policy, ExecutionMode mode) throws Exception {
+    var h = cartStageHarness(policy, mode);
     h.open();
     return h;
   }
 
-  public static KeyedOneInputStreamOperatorTestHarness<String, FeaturedEvent, FeaturedEvent> daily(
-      FeatureSet set, boolean batch) throws Exception {
-    KeyedOneInputStreamOperatorTestHarness<String, FeaturedEvent, FeaturedEvent> h =
-        new KeyedOneInputStreamOperatorTestHarness<>(
-            new KeyedProcessOperator<>(new DailyFeatureFunction<String>(set, batch, METRICS)),
-            new SetKey(set), StateSerializers.STRING_KEY);
+  /**
+   * The production daily stage that computes {@code set} (the user stage for user and
+   * user-product, else the product stage), keyed by its Long id as in the pipeline; opened.
+   */
+  public static KeyedOneInputStreamOperatorTestHarness<Long, FeaturedEvent, FeaturedEvent> dailyStage(
+      FeatureSet set, ExecutionMode mode) throws Exception {
+    FeatureSet stage = set == FeatureSet.PRODUCT ? FeatureSet.PRODUCT : FeatureSet.USER;
+    DailyFeatureFunction f = stage == FeatureSet.USER
+        ? DailyFeatureFunction.user(mode, rowsTag(FeatureSet.USER), rowsTag(FeatureSet.USER_PRODUCT))
+        : DailyFeatureFunction.product(mode, rowsTag(FeatureSet.PRODUCT));
+    var h = new KeyedOneInputStreamOperatorTestHarness<>(
+        new KeyedProcessOperator<>(f), new SetKey.Id(stage), Types.LONG);
     h.open();
     return h;
   }
 
   /** Feeds events as the runtime would: timestamp = event time in ms. */
-  public static void feed(KeyedOneInputStreamOperatorTestHarness<String, FeaturedEvent, FeaturedEvent> h,
+  public static void feed(KeyedOneInputStreamOperatorTestHarness<?, FeaturedEvent, FeaturedEvent> h,
       List<ClickEvent> events) throws Exception {
     for (ClickEvent e : events) {
       h.processElement(new StreamRecord<>(FeaturedEvent.of(e), e.eventTime * 1000L));
@@ -100,8 +119,9 @@ public final class TestEvents {
         : records.stream().map(StreamRecord::getValue).collect(Collectors.toList());
   }
 
-  public static List<KeyMetrics> metrics(
-      KeyedOneInputStreamOperatorTestHarness<String, FeaturedEvent, FeaturedEvent> h) {
-    return values(h.getSideOutput(METRICS));
+  /** The gold rows of {@code set} a harness built here emitted so far. */
+  public static List<KeyMetrics> rows(
+      KeyedOneInputStreamOperatorTestHarness<?, FeaturedEvent, FeaturedEvent> h, FeatureSet set) {
+    return values(h.getSideOutput(rowsTag(set)));
   }
 }

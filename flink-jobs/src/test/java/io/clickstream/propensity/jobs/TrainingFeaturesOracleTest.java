@@ -6,6 +6,7 @@ import io.clickstream.propensity.events.ClickEvent;
 import io.clickstream.propensity.events.EventIds;
 import io.clickstream.propensity.events.EventType;
 import io.clickstream.propensity.events.IngestedRecord;
+import io.clickstream.propensity.features.ExecutionMode;
 import io.clickstream.propensity.features.FeatureRules;
 import io.clickstream.propensity.features.FeaturedEvent;
 import io.clickstream.propensity.features.SessionPolicy;
@@ -35,7 +36,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The whole BATCH pipeline against a deliberately naive, independent reading of FEATURES.md §3-4:
+ * The whole BATCH pipeline against a deliberately naive, independent reading of docs/features.md (Metric sets, Training rows and labels):
  * for every event, loop over all events. Only the final vector layout (set order x feature order)
  * is shared with the main code, and it is checked against the names.
  */
@@ -280,7 +281,7 @@ class TrainingFeaturesOracleTest {
     StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(2, conf);
     env.setRuntimeMode(RuntimeExecutionMode.BATCH);
     FeaturePipeline.Outputs out = FeaturePipeline.build(
-        env.fromData(records, Types.POJO(IngestedRecord.class)), SessionPolicy.DEFAULT, true);
+        env.fromData(records, Types.POJO(IngestedRecord.class)), SessionPolicy.DEFAULT, ExecutionMode.BATCH);
     Result result = new Result();
     try (CloseableIterator<FeaturedEvent> featured = out.featured.collectAsync();
         CloseableIterator<ClickEvent> duplicates = out.duplicates.collectAsync();

@@ -3,9 +3,6 @@ package io.clickstream.propensity.events.serde;
 import io.clickstream.propensity.events.ClickEvent;
 import io.clickstream.propensity.events.EventType;
 import io.clickstream.propensity.events.IngestedRecord;
-import io.clickstream.propensity.features.FeatureSet;
-import io.clickstream.propensity.features.FeaturedEvent;
-import io.clickstream.propensity.features.KeyMetrics;
 import java.io.IOException;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
@@ -14,9 +11,9 @@ import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 
 /**
- * Hand-written serializers of the records that cross shuffles and state: {@link ClickEvent},
- * {@link IngestedRecord}, {@link FeaturedEvent} and {@link KeyMetrics}. Each field is written in
- * declaration order; a change of layout needs a new serializer version (snapshot class).
+ * Hand-written serializers of the event records that cross shuffles and state ({@link ClickEvent},
+ * {@link IngestedRecord}) and of string keys. Each field is written in declaration order; a change
+ * of layout needs a new serializer version (snapshot class).
  */
 public final class PipelineSerializers {
   private PipelineSerializers() {}
@@ -25,15 +22,13 @@ public final class PipelineSerializers {
       new SerializerTypeInfo<>(ClickEvent.class, () -> ClickEventSerializer.INSTANCE);
   public static final TypeInformation<IngestedRecord> INGESTED_RECORD =
       new SerializerTypeInfo<>(IngestedRecord.class, () -> IngestedRecordSerializer.INSTANCE);
-  public static final TypeInformation<FeaturedEvent> FEATURED_EVENT =
-      new SerializerTypeInfo<>(FeaturedEvent.class, () -> FeaturedEventSerializer.INSTANCE);
-  public static final TypeInformation<KeyMetrics> KEY_METRICS =
-      new SerializerTypeInfo<>(KeyMetrics.class, () -> KeyMetricsSerializer.INSTANCE);
+  /** String keys ({@code keyBy}, map state keys). */
+  public static final TypeInformation<String> STRING_KEY =
+      SerializerTypeInfo.forKey(String.class, () -> StringKeySerializer.INSTANCE);
 
   private static final EventType[] TYPES = EventType.values();
-  private static final FeatureSet[] SETS = FeatureSet.values();
 
-  static void writeEvent(ClickEvent e, DataOutputView out) throws IOException {
+  private static void writeEvent(ClickEvent e, DataOutputView out) throws IOException {
     RecordSerializer.writeEventId(e.eventId, out);
     RecordSerializer.writeVarLong(e.eventTime, out);
     out.writeByte(e.eventType.ordinal());
@@ -49,7 +44,7 @@ public final class PipelineSerializers {
     RecordSerializer.writeVarLong(e.ingestedAt, out);
   }
 
-  static ClickEvent readEvent(DataInputView in) throws IOException {
+  private static ClickEvent readEvent(DataInputView in) throws IOException {
     ClickEvent e = new ClickEvent();
     e.eventId = RecordSerializer.readEventId(in);
     e.eventTime = RecordSerializer.readVarLong(in);
@@ -67,7 +62,7 @@ public final class PipelineSerializers {
     return e;
   }
 
-  static ClickEvent copyEvent(ClickEvent from) {
+  private static ClickEvent copyEvent(ClickEvent from) {
     if (from == null) {
       return null;
     }
@@ -193,110 +188,49 @@ public final class PipelineSerializers {
     }
   }
 
-  /** Serializer of {@link FeaturedEvent}. */
-  public static final class FeaturedEventSerializer extends RecordSerializer<FeaturedEvent> {
+  /** Base of the string serializers: strings are immutable, copies are the same object. */
+  private abstract static class StringSerializerBase extends RecordSerializer<String> {
     private static final long serialVersionUID = 1L;
-    public static final FeaturedEventSerializer INSTANCE = new FeaturedEventSerializer();
 
     @Override
-    public FeaturedEvent createInstance() {
-      return new FeaturedEvent();
+    public boolean isImmutableType() {
+      return true;
     }
 
     @Override
-    public FeaturedEvent copy(FeaturedEvent from) {
-      FeaturedEvent f = new FeaturedEvent();
-      f.event = copyEvent(from.event);
-      f.counts = from.counts.clone();
-      f.late = from.late;
-      f.label = from.label;
-      return f;
+    public String createInstance() {
+      return "";
     }
 
     @Override
-    public void serialize(FeaturedEvent f, DataOutputView out) throws IOException {
-      writeEvent(f.event, out);
-      writeInts(f.counts, out);
-      out.writeBoolean(f.late);
-      out.writeByte(f.label);
-    }
-
-    @Override
-    public FeaturedEvent deserialize(DataInputView in) throws IOException {
-      FeaturedEvent f = new FeaturedEvent();
-      f.event = readEvent(in);
-      f.counts = readInts(in);
-      f.late = in.readBoolean();
-      f.label = in.readByte();
-      return f;
-    }
-
-    @Override
-    public TypeSerializerSnapshot<FeaturedEvent> snapshotConfiguration() {
-      return new FeaturedEventSnapshot();
-    }
-
-    /** Snapshot for state compatibility. */
-    public static final class FeaturedEventSnapshot
-        extends SimpleTypeSerializerSnapshot<FeaturedEvent> {
-      public FeaturedEventSnapshot() {
-        super(() -> INSTANCE);
-      }
+    public String copy(String from) {
+      return from;
     }
   }
 
-  /** Serializer of {@link KeyMetrics}. */
-  public static final class KeyMetricsSerializer extends RecordSerializer<KeyMetrics> {
+  /** A string key, in {@link RecordSerializer#writeString}'s compact form. */
+  public static final class StringKeySerializer extends StringSerializerBase {
     private static final long serialVersionUID = 1L;
-    public static final KeyMetricsSerializer INSTANCE = new KeyMetricsSerializer();
+    public static final StringKeySerializer INSTANCE = new StringKeySerializer();
 
     @Override
-    public KeyMetrics createInstance() {
-      return new KeyMetrics();
+    public void serialize(String s, DataOutputView out) throws IOException {
+      writeString(s, out);
     }
 
     @Override
-    public KeyMetrics copy(KeyMetrics from) {
-      KeyMetrics m = new KeyMetrics();
-      m.set = from.set;
-      m.userId = from.userId;
-      m.userSession = from.userSession;
-      m.productId = from.productId;
-      m.counts = from.counts.clone();
-      m.lastEventTime = from.lastEventTime;
-      return m;
+    public String deserialize(DataInputView in) throws IOException {
+      return readString(in);
     }
 
     @Override
-    public void serialize(KeyMetrics m, DataOutputView out) throws IOException {
-      out.writeByte(m.set.ordinal());
-      writeVarLong(m.userId, out);
-      writeString(m.userSession, out);
-      writeVarLong(m.productId, out);
-      writeInts(m.counts, out);
-      writeVarLong(m.lastEventTime, out);
-    }
-
-    @Override
-    public KeyMetrics deserialize(DataInputView in) throws IOException {
-      KeyMetrics m = new KeyMetrics();
-      m.set = SETS[in.readByte()];
-      m.userId = readVarLong(in);
-      m.userSession = readString(in);
-      m.productId = readVarLong(in);
-      m.counts = readInts(in);
-      m.lastEventTime = readVarLong(in);
-      return m;
-    }
-
-    @Override
-    public TypeSerializerSnapshot<KeyMetrics> snapshotConfiguration() {
-      return new KeyMetricsSnapshot();
+    public TypeSerializerSnapshot<String> snapshotConfiguration() {
+      return new StringKeySnapshot();
     }
 
     /** Snapshot for state compatibility. */
-    public static final class KeyMetricsSnapshot extends SimpleTypeSerializerSnapshot<KeyMetrics> {
-      public KeyMetricsSnapshot() {
+    public static final class StringKeySnapshot extends SimpleTypeSerializerSnapshot<String> {
+      public StringKeySnapshot() {
         super(() -> INSTANCE);
       }
     }

@@ -1,7 +1,6 @@
 package io.clickstream.propensity.events.serde;
 
 import io.clickstream.propensity.events.EventIds;
-
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.BigInteger;
@@ -16,7 +15,7 @@ import org.apache.flink.types.StringValue;
  * helpers for the nullable types. Records are copied by a serialize/deserialize round trip of
  * their own fields (see {@link #copy(Object)} in subclasses).
  */
-abstract class RecordSerializer<T> extends TypeSerializerSingleton<T> {
+public abstract class RecordSerializer<T> extends TypeSerializerSingleton<T> {
   private static final long serialVersionUID = 1L;
 
   @Override
@@ -50,11 +49,11 @@ abstract class RecordSerializer<T> extends TypeSerializerSingleton<T> {
 
   /**
    * A nullable string. Keys, sessions and brands are Latin-1 (mostly ASCII): they go as their
-   * bytes in one write, where Flink's StringValue writes one call per character (the heap
-   * snapshots of the streaming job spent most of their time there). Any other string keeps the
-   * StringValue form, so every char survives (lone surrogates included).
+   * bytes in one write, where Flink's StringValue makes one call per character, which dominates
+   * heap-state snapshots. Any other string keeps the StringValue form, so every char survives
+   * (lone surrogates included).
    */
-  static void writeString(String s, DataOutputView out) throws IOException {
+  protected static void writeString(String s, DataOutputView out) throws IOException {
     if (s == null) {
       writeVarLong(STRING_NULL, out);
     } else if (isLatin1(s)) {
@@ -66,7 +65,7 @@ abstract class RecordSerializer<T> extends TypeSerializerSingleton<T> {
     }
   }
 
-  static String readString(DataInputView in) throws IOException {
+  protected static String readString(DataInputView in) throws IOException {
     long code = readVarLong(in);
     if (code == STRING_NULL) {
       return null;
@@ -91,7 +90,7 @@ abstract class RecordSerializer<T> extends TypeSerializerSingleton<T> {
     return true;
   }
 
-  static void writeDecimal(BigDecimal d, DataOutputView out) throws IOException {
+  protected static void writeDecimal(BigDecimal d, DataOutputView out) throws IOException {
     out.writeBoolean(d != null);
     if (d != null) {
       byte[] unscaled = d.unscaledValue().toByteArray();
@@ -101,7 +100,7 @@ abstract class RecordSerializer<T> extends TypeSerializerSingleton<T> {
     }
   }
 
-  static BigDecimal readDecimal(DataInputView in) throws IOException {
+  protected static BigDecimal readDecimal(DataInputView in) throws IOException {
     if (!in.readBoolean()) {
       return null;
     }
@@ -112,7 +111,7 @@ abstract class RecordSerializer<T> extends TypeSerializerSingleton<T> {
   }
 
   /** Variable-length (LEB128, zig-zag) long: ids, times and offsets mostly take 4-6 bytes, not 8. */
-  static void writeVarLong(long v, DataOutputView out) throws IOException {
+  protected static void writeVarLong(long v, DataOutputView out) throws IOException {
     long z = (v << 1) ^ (v >> 63);
     while ((z & ~0x7FL) != 0) {
       out.writeByte((int) ((z & 0x7F) | 0x80));
@@ -121,7 +120,7 @@ abstract class RecordSerializer<T> extends TypeSerializerSingleton<T> {
     out.writeByte((int) z);
   }
 
-  static long readVarLong(DataInputView in) throws IOException {
+  protected static long readVarLong(DataInputView in) throws IOException {
     long z = 0;
     for (int shift = 0; shift < 64; shift += 7) {
       byte b = in.readByte();
@@ -133,26 +132,26 @@ abstract class RecordSerializer<T> extends TypeSerializerSingleton<T> {
     throw new IOException("malformed variable-length long (more than 10 bytes)");
   }
 
-  static void writeNullableVarLong(Long v, DataOutputView out) throws IOException {
+  protected static void writeNullableVarLong(Long v, DataOutputView out) throws IOException {
     out.writeBoolean(v != null);
     if (v != null) {
       writeVarLong(v, out);
     }
   }
 
-  static Long readNullableVarLong(DataInputView in) throws IOException {
+  protected static Long readNullableVarLong(DataInputView in) throws IOException {
     return in.readBoolean() ? readVarLong(in) : null;
   }
 
   /** Counts are small: one byte each in most records (a FeaturedEvent carries 20). */
-  static void writeInts(int[] v, DataOutputView out) throws IOException {
+  protected static void writeInts(int[] v, DataOutputView out) throws IOException {
     writeVarLong(v.length, out);
     for (int x : v) {
       writeVarLong(x, out);
     }
   }
 
-  static int[] readInts(DataInputView in) throws IOException {
+  protected static int[] readInts(DataInputView in) throws IOException {
     int[] v = new int[(int) readVarLong(in)];
     for (int i = 0; i < v.length; i++) {
       v[i] = (int) readVarLong(in);
@@ -169,7 +168,7 @@ abstract class RecordSerializer<T> extends TypeSerializerSingleton<T> {
    * An event id: the 32 lower-case hex characters EventIds makes travel as their 16 bytes; any
    * other text is written as is.
    */
-  static void writeEventId(String id, DataOutputView out) throws IOException {
+  protected static void writeEventId(String id, DataOutputView out) throws IOException {
     if (id == null) {
       out.writeByte(ID_NULL);
     } else if (EventIds.isHex128(id)) {
@@ -186,7 +185,7 @@ abstract class RecordSerializer<T> extends TypeSerializerSingleton<T> {
     }
   }
 
-  static String readEventId(DataInputView in) throws IOException {
+  protected static String readEventId(DataInputView in) throws IOException {
     int tag = in.readByte();
     switch (tag) {
       case ID_NULL:

@@ -21,12 +21,12 @@ import java.util.SplittableRandom;
 import java.util.zip.GZIPOutputStream;
 
 /**
- * Deterministic synthetic clickstream in the public REES46 / Open CDP CSV format (FEATURES.md §1),
+ * Deterministic synthetic clickstream in the public REES46 / Open CDP CSV format (docs/features.md, Input events),
  * shaped after the electronics dataset: about five months of Zipf-like user and product activity,
  * a view, cart, purchase funnel, and the dirt real files carry (exact duplicates, malformed rows,
  * shared session ids, empty brands and categories).
  *
- * <p>The purchase signal is learnable from the FEATURES.md features: a purchase of a cart-product
+ * <p>The purchase signal is learnable from the features (docs/features.md): a purchase of a cart-product
  * depends on latent user and product propensities (visible through the user's and the product's
  * past purchase rates), a non-monotone effect of the number of views of the product in the session,
  * repeated carts, removals, a session intent (visible through the cart set) and whether the user

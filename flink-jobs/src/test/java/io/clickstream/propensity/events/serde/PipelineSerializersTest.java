@@ -6,11 +6,6 @@ import io.clickstream.propensity.events.ClickEvent;
 import io.clickstream.propensity.events.EventIds;
 import io.clickstream.propensity.events.EventType;
 import io.clickstream.propensity.events.IngestedRecord;
-import io.clickstream.propensity.features.DailyState;
-import io.clickstream.propensity.features.FeatureSet;
-import io.clickstream.propensity.features.FeaturedEvent;
-import io.clickstream.propensity.features.KeyMetrics;
-import io.clickstream.propensity.features.SessionState;
 import java.io.IOException;
 import java.math.BigDecimal;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
@@ -80,31 +75,6 @@ class PipelineSerializersTest {
   }
 
   @Test
-  void featuredEventKeepsCountsLateAndLabel() throws IOException {
-    FeaturedEvent f = FeaturedEvent.of(event());
-    for (int i = 0; i < f.counts.length; i++) {
-      f.counts[i] = i * 1_000_003 - 7; // negative and multi-byte values too
-    }
-    f.late = true;
-    f.label = 1;
-    FeaturedEvent back = roundTrip(PipelineSerializers.FeaturedEventSerializer.INSTANCE, f);
-    assertThat(back.event).isEqualTo(f.event);
-    assertThat(back.counts).containsExactly(f.counts);
-    assertThat(back.late).isTrue();
-    assertThat(back.label).isEqualTo(1);
-    f.label = -1;
-    assertThat(roundTrip(PipelineSerializers.FeaturedEventSerializer.INSTANCE, f).label).isEqualTo(-1);
-  }
-
-  @Test
-  void compactLayoutIsSmallerThanFixedWidth() throws IOException {
-    DataOutputSerializer out = new DataOutputSerializer(64);
-    PipelineSerializers.FeaturedEventSerializer.INSTANCE.serialize(FeaturedEvent.of(event()), out);
-    // fixed width was 8-byte longs, 4-byte counts and a 32-char id: about 270 bytes
-    assertThat(out.length()).isLessThan(170);
-  }
-
-  @Test
   void ingestedRecordWithAndWithoutEvent() throws IOException {
     IngestedRecord r = new IngestedRecord();
     r.source = "file:/data/2019-Oct.csv.gz";
@@ -123,21 +93,8 @@ class PipelineSerializersTest {
   }
 
   @Test
-  void keyMetricsKeepEveryField() throws IOException {
-    KeyMetrics m = new KeyMetrics();
-    m.set = FeatureSet.CART_PRODUCT;
-    m.userId = 1;
-    m.userSession = "s";
-    m.productId = 2;
-    m.counts = new int[] {0, 1, 300, 70_000};
-    m.lastEventTime = Long.MIN_VALUE;
-    KeyMetrics back = roundTrip(PipelineSerializers.KeyMetricsSerializer.INSTANCE, m);
-    assertThat(back).usingRecursiveComparison().isEqualTo(m);
-  }
-
-  @Test
   void stringsOfAnyCharactersSurviveAndLatin1OnesAreBytes() throws IOException {
-    TypeSerializer<String> keys = StateSerializers.StringKeySerializer.INSTANCE;
+    TypeSerializer<String> keys = PipelineSerializers.StringKeySerializer.INSTANCE;
     for (String s : new String[] {"", "a", "520088904\u001f4d3b30da-a5e4-49df-b1a8-ba5943f1dd33",
         "caf\u00e9 \u00ff", "\u65e5\u672c", "lone \ud800 surrogate", "x".repeat(70_000)}) {
       assertThat(roundTrip(keys, s)).isEqualTo(s);
@@ -154,46 +111,5 @@ class PipelineSerializersTest {
     e.brand = null;
     e.userSession = "\u65e5\u672c \ud800";
     assertThat(roundTrip(PipelineSerializers.ClickEventSerializer.INSTANCE, e)).isEqualTo(e);
-  }
-
-  @Test
-  void sessionAndDailyStatesKeepEveryField() throws IOException {
-    SessionState s = new SessionState();
-    s.counts = new int[] {3, 2, 1, 0, 70_000};
-    s.newestEventTime = -5;
-    s.purchasedSinceRestart = true;
-    s.userId = 7;
-    s.userSession = "s-1";
-    s.productId = Long.MAX_VALUE;
-    assertThat(roundTrip(StateSerializers.SessionStateSerializer.INSTANCE, s))
-        .usingRecursiveComparison().isEqualTo(s);
-    s.seenIds = new io.clickstream.propensity.features.SeenIds();
-    s.seenIds.add("0123456789abcdeffedcba9876543210");
-    s.seenIds.add("0".repeat(32));
-    SessionState back = roundTrip(StateSerializers.SessionStateSerializer.INSTANCE, s);
-    assertThat(back.seenIds.size()).isEqualTo(2);
-    assertThat(back.seenIds.add("0123456789abcdeffedcba9876543210")).isFalse();
-    assertThat(back.seenIds.add("0".repeat(32))).isFalse();
-    assertThat(StateSerializers.SessionStateSerializer.INSTANCE.copy(s).seenIds)
-        .isNotSameAs(s.seenIds).isEqualTo(s.seenIds);
-    assertThat(roundTrip(StateSerializers.SessionStateSerializer.INSTANCE, new SessionState()))
-        .usingRecursiveComparison().isEqualTo(new SessionState());
-    DailyState d = new DailyState();
-    d.base = new int[] {1, 2, 3, 4};
-    d.snapshotDay = 18_000;
-    d.newestEventTime = 1_570_000_000L;
-    d.userId = 1;
-    d.productId = 2;
-    d.pendingDays = new long[] {18_000, -3};
-    d.pendingCounts = new int[] {1, 1, 0, 0, 2, 0, 1, 1};
-    assertThat(roundTrip(StateSerializers.DailyStateSerializer.INSTANCE, d))
-        .usingRecursiveComparison().isEqualTo(d);
-    // the heap backend copies state a running snapshot still reads: a deep copy
-    DailyState copy = StateSerializers.DailyStateSerializer.INSTANCE.copy(d);
-    assertThat(copy).usingRecursiveComparison().isEqualTo(d);
-    assertThat(copy.pendingCounts).isNotSameAs(d.pendingCounts);
-    assertThat(copy.pendingDays).isNotSameAs(d.pendingDays);
-    assertThat(roundTrip(StateSerializers.DailyStateSerializer.INSTANCE, new DailyState()))
-        .usingRecursiveComparison().isEqualTo(new DailyState());
   }
 }

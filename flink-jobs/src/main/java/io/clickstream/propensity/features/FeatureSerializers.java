@@ -1,7 +1,8 @@
-package io.clickstream.propensity.events.serde;
+package io.clickstream.propensity.features;
 
-import io.clickstream.propensity.features.DailyState;
-import io.clickstream.propensity.features.SessionState;
+import io.clickstream.propensity.events.serde.PipelineSerializers.ClickEventSerializer;
+import io.clickstream.propensity.events.serde.RecordSerializer;
+import io.clickstream.propensity.events.serde.SerializerTypeInfo;
 import java.io.IOException;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
@@ -10,66 +11,132 @@ import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 
 /**
- * Hand-written serializers of the streaming job's keyed state: the string keys and the per-key
- * states (a cart's seen event ids inside its session state). A heap-state checkpoint writes every key once per state and timer;
- * with Flink's String and POJO serializers these full snapshots took about a third of the job's
- * CPU (measured with JFR), and their bursts every checkpoint were the tail of the scoring latency.
- * The warm start writes its savepoint with the same descriptors, so both always agree.
+ * Hand-written serializers of the feature records: {@link FeaturedEvent} and {@link KeyMetrics}
+ * (shuffles, side outputs) and the keyed state {@link SessionState} and {@link DailyState}. A
+ * heap-state checkpoint writes every key once per state and timer, so these are on the
+ * checkpoint's hot path; the warm start writes its savepoint with the same descriptors, so both
+ * always agree. Each field is written in declaration order; a change of layout needs a new
+ * serializer version (snapshot class).
  */
-public final class StateSerializers {
-  private StateSerializers() {}
+public final class FeatureSerializers {
+  private FeatureSerializers() {}
 
-  /** String keys of the cart, cart-product and user-product stages. */
-  public static final TypeInformation<String> STRING_KEY =
-      SerializerTypeInfo.forKey(String.class, () -> StringKeySerializer.INSTANCE);
+  public static final TypeInformation<FeaturedEvent> FEATURED_EVENT =
+      new SerializerTypeInfo<>(FeaturedEvent.class, () -> FeaturedEventSerializer.INSTANCE);
+  public static final TypeInformation<KeyMetrics> KEY_METRICS =
+      new SerializerTypeInfo<>(KeyMetrics.class, () -> KeyMetricsSerializer.INSTANCE);
   public static final TypeInformation<SessionState> SESSION_STATE =
       new SerializerTypeInfo<>(SessionState.class, () -> SessionStateSerializer.INSTANCE);
   public static final TypeInformation<DailyState> DAILY_STATE =
       new SerializerTypeInfo<>(DailyState.class, () -> DailyStateSerializer.INSTANCE);
 
-  /** Base of the two string serializers: strings are immutable, copies are the same object. */
-  private abstract static class StringSerializerBase extends RecordSerializer<String> {
+  private static final ClickEventSerializer EVENT = ClickEventSerializer.INSTANCE;
+  private static final FeatureSet[] SETS = FeatureSet.values();
+
+  /** Serializer of {@link FeaturedEvent}. */
+  public static final class FeaturedEventSerializer extends RecordSerializer<FeaturedEvent> {
     private static final long serialVersionUID = 1L;
+    public static final FeaturedEventSerializer INSTANCE = new FeaturedEventSerializer();
 
     @Override
-    public boolean isImmutableType() {
-      return true;
+    public FeaturedEvent createInstance() {
+      return new FeaturedEvent();
     }
 
     @Override
-    public String createInstance() {
-      return "";
+    public FeaturedEvent copy(FeaturedEvent from) {
+      FeaturedEvent f = new FeaturedEvent();
+      f.event = EVENT.copy(from.event);
+      f.counts = from.counts.clone();
+      f.late = from.late;
+      f.label = from.label;
+      return f;
     }
 
     @Override
-    public String copy(String from) {
-      return from;
-    }
-  }
-
-  /** A string key, in {@link RecordSerializer#writeString}'s compact form. */
-  public static final class StringKeySerializer extends StringSerializerBase {
-    private static final long serialVersionUID = 1L;
-    public static final StringKeySerializer INSTANCE = new StringKeySerializer();
-
-    @Override
-    public void serialize(String s, DataOutputView out) throws IOException {
-      writeString(s, out);
+    public void serialize(FeaturedEvent f, DataOutputView out) throws IOException {
+      EVENT.serialize(f.event, out);
+      writeInts(f.counts, out);
+      out.writeBoolean(f.late);
+      out.writeByte(f.label);
     }
 
     @Override
-    public String deserialize(DataInputView in) throws IOException {
-      return readString(in);
+    public FeaturedEvent deserialize(DataInputView in) throws IOException {
+      FeaturedEvent f = new FeaturedEvent();
+      f.event = EVENT.deserialize(in);
+      f.counts = readInts(in);
+      f.late = in.readBoolean();
+      f.label = in.readByte();
+      return f;
     }
 
     @Override
-    public TypeSerializerSnapshot<String> snapshotConfiguration() {
-      return new StringKeySnapshot();
+    public TypeSerializerSnapshot<FeaturedEvent> snapshotConfiguration() {
+      return new FeaturedEventSnapshot();
     }
 
     /** Snapshot for state compatibility. */
-    public static final class StringKeySnapshot extends SimpleTypeSerializerSnapshot<String> {
-      public StringKeySnapshot() {
+    public static final class FeaturedEventSnapshot
+        extends SimpleTypeSerializerSnapshot<FeaturedEvent> {
+      public FeaturedEventSnapshot() {
+        super(() -> INSTANCE);
+      }
+    }
+  }
+
+  /** Serializer of {@link KeyMetrics}. */
+  public static final class KeyMetricsSerializer extends RecordSerializer<KeyMetrics> {
+    private static final long serialVersionUID = 1L;
+    public static final KeyMetricsSerializer INSTANCE = new KeyMetricsSerializer();
+
+    @Override
+    public KeyMetrics createInstance() {
+      return new KeyMetrics();
+    }
+
+    @Override
+    public KeyMetrics copy(KeyMetrics from) {
+      KeyMetrics m = new KeyMetrics();
+      m.set = from.set;
+      m.userId = from.userId;
+      m.userSession = from.userSession;
+      m.productId = from.productId;
+      m.counts = from.counts.clone();
+      m.lastEventTime = from.lastEventTime;
+      return m;
+    }
+
+    @Override
+    public void serialize(KeyMetrics m, DataOutputView out) throws IOException {
+      out.writeByte(m.set.ordinal());
+      writeVarLong(m.userId, out);
+      writeString(m.userSession, out);
+      writeVarLong(m.productId, out);
+      writeInts(m.counts, out);
+      writeVarLong(m.lastEventTime, out);
+    }
+
+    @Override
+    public KeyMetrics deserialize(DataInputView in) throws IOException {
+      KeyMetrics m = new KeyMetrics();
+      m.set = SETS[in.readByte()];
+      m.userId = readVarLong(in);
+      m.userSession = readString(in);
+      m.productId = readVarLong(in);
+      m.counts = readInts(in);
+      m.lastEventTime = readVarLong(in);
+      return m;
+    }
+
+    @Override
+    public TypeSerializerSnapshot<KeyMetrics> snapshotConfiguration() {
+      return new KeyMetricsSnapshot();
+    }
+
+    /** Snapshot for state compatibility. */
+    public static final class KeyMetricsSnapshot extends SimpleTypeSerializerSnapshot<KeyMetrics> {
+      public KeyMetricsSnapshot() {
         super(() -> INSTANCE);
       }
     }
@@ -130,7 +197,7 @@ public final class StateSerializers {
         for (int i = 0; i < ids.length; i++) {
           ids[i] = in.readLong();
         }
-        s.seenIds = io.clickstream.propensity.features.SeenIds.of(ids);
+        s.seenIds = SeenIds.of(ids);
       }
       return s;
     }
