@@ -99,9 +99,11 @@ class HostileInputJobsTest {
     Lakehouse lakehouse = Lakehouse.at(tmp.resolve("wh").toString());
     StreamExecutionEnvironment env = env();
     env.setRuntimeMode(org.apache.flink.api.common.RuntimeExecutionMode.BATCH); // as BackfillJob.batchEnvironment
-    BackfillJob.builder().inputs(inputs).lakehouse(lakehouse).ingestedAt(1_700_000_000_000L)
-        .build().addTo(env);
+    BackfillJob job = BackfillJob.builder().inputs(inputs).lakehouse(lakehouse)
+        .ingestedAt(1_700_000_000_000L).build();
+    job.addTo(env);
     JobExecutionResult result = env.execute("hostile-backfill");
+    job.publish();
     BackfillReport report = BackfillReport.of(lakehouse, result, 0);
 
     // file 0: case i is line i + 2
