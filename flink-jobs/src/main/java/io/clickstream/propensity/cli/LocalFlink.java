@@ -12,7 +12,8 @@ final class LocalFlink {
     if (parallelism > 0) {
       conf.set(CoreOptions.DEFAULT_PARALLELISM, parallelism);
     }
-    // Hadoop's shutdown hook otherwise warns about a closed class loader at exit
+    // Hadoop's shutdown hook and the AWS/HTTP clients of a catalog keep a finished job's class
+    // loader in static caches; with the check on, the next job in this JVM fails on it
     conf.setString("classloader.check-leaked-classloader", "false");
     // BATCH shuffles sort in managed memory: with the local default (128 MB) the backfill's
     // sorts spill to disk. A real cluster uses its own setting.

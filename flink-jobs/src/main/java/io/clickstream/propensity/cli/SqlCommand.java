@@ -70,9 +70,13 @@ public final class SqlCommand implements Callable<Integer> {
 
   void run(String script, PrintStream out) throws Exception {
     Lakehouse lakehouse = catalog.lakehouse();
+    // the queries' local cluster, configured as every embedded job (LocalFlink): a library that
+    // keeps a query job's class loader in a static cache must not fail the next job in this JVM
+    EnvironmentSettings.Builder builder = EnvironmentSettings.newInstance()
+        .withConfiguration(LocalFlink.configuration(0));
     EnvironmentSettings settings = "streaming".equalsIgnoreCase(mode)
-        ? EnvironmentSettings.inStreamingMode()
-        : EnvironmentSettings.inBatchMode();
+        ? builder.inStreamingMode().build()
+        : builder.inBatchMode().build();
     TableEnvironment tEnv = TableEnvironment.create(settings);
     tEnv.getConfig().set("table.exec.iceberg.use-v2-sink", "true");
     tEnv.getConfig().set("table.dml-sync", "true");
