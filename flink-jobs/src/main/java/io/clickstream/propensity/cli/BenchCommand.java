@@ -136,6 +136,7 @@ public final class BenchCommand {
       long start = System.currentTimeMillis();
       BackfillJob job = BackfillJob.builder().inputs(List.of(data.toString())).lakehouse(lakehouse)
           .sessionPolicy(SessionPolicy.DEFAULT).build();
+      job.prepareTables();
       job.addTo(env);
       MeasuredRun run = MeasuredRun.run(env, conf, p, "bench-backfill");
       job.publish();
@@ -441,8 +442,11 @@ public final class BenchCommand {
       Replay.Summary sent = new Replay(ro).run(System.err);
       ConsumeRate ceiling = ConsumeRate.measure(bootstrap, topic);
 
-      StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-      job.bounded(true).build().addTo(env);
+      StreamingJob stream = job.bounded(true).build();
+      stream.prepareTables();
+      stream.createScoresTopic();
+      StreamExecutionEnvironment env = stream.environment(conf);
+      stream.addTo(env);
       long jobStart = System.currentTimeMillis();
       env.execute("bench-stream-catch-up");
       long jobMillis = System.currentTimeMillis() - jobStart;
@@ -468,8 +472,11 @@ public final class BenchCommand {
 
     private int live(String bootstrap, String topic, Lakehouse lakehouse, Configuration conf,
         StreamingJob.Builder job, Path data, int p) throws Exception {
-      StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-      job.build().addTo(env);
+      StreamingJob stream = job.build();
+      stream.prepareTables();
+      stream.createScoresTopic();
+      StreamExecutionEnvironment env = stream.environment(conf);
+      stream.addTo(env);
       JobClient client = env.executeAsync("bench-stream");
 
       // the job must be deployed and consuming before the offer starts, or its start-up time

@@ -159,10 +159,14 @@ final class BenchTables implements Callable<Integer> {
     int p = parallelism > 0 ? parallelism : LocalFlink.defaultParallelism();
     Configuration conf = StreamCommand.configuration(p,
         workDir.resolve("checkpoints").toString(), null);
-    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-    StreamingJob.builder().bootstrapServers(bootstrap).topic(topic).scoresTopic(topic + "-scores")
-        .groupId(topic).startingOffsets("earliest").lakehouse(lakehouse).model(contract)
-        .checkpointInterval(checkpoint).maintenance(plan).build().addTo(env);
+    StreamingJob stream = StreamingJob.builder().bootstrapServers(bootstrap).topic(topic)
+        .scoresTopic(topic + "-scores").groupId(topic).startingOffsets("earliest")
+        .lakehouse(lakehouse).model(contract).checkpointInterval(checkpoint).maintenance(plan)
+        .build();
+    stream.prepareTables();
+    stream.createScoresTopic();
+    StreamExecutionEnvironment env = stream.environment(conf);
+    stream.addTo(env);
     System.err.printf("bench tables: %s, streaming %,.0f min at %,.0f events/s%n", name, minutes, rate);
     JobClient job = env.executeAsync("bench-tables-" + topic);
     Replay.Options ro = new Replay.Options();

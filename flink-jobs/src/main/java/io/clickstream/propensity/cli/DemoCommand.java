@@ -155,11 +155,14 @@ public final class DemoCommand implements Callable<Integer> {
           new WarmStartJob(lakehouse, policy).prepareSavepoint(
               workDir.resolve("warm-start").toString(), LocalFlink.configuration(p), System.err));
       conf.set(RestOptions.PORT, webUiPort);
-      StreamExecutionEnvironment senv = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-      StreamingJob.builder().bootstrapServers(bootstrap).topic(topic).groupId("demo")
-          .startingOffsets("earliest").checkpointInterval(Duration.ofSeconds(2))
+      StreamingJob stream = StreamingJob.builder().bootstrapServers(bootstrap).topic(topic)
+          .groupId("demo").startingOffsets("earliest").checkpointInterval(Duration.ofSeconds(2))
           .goldFlushInterval(GOLD_FLUSH_INTERVAL)
-          .sessionPolicy(policy).lakehouse(lakehouse).model(contract).build().addTo(senv);
+          .sessionPolicy(policy).lakehouse(lakehouse).model(contract).build();
+      stream.prepareTables();
+      stream.createScoresTopic();
+      StreamExecutionEnvironment senv = stream.environment(conf);
+      stream.addTo(senv);
       Table bronze = lakehouse.load(LakehouseTable.BRONZE_RAW);
       Table scoresTable = lakehouse.load(LakehouseTable.GOLD_SESSION_SCORES);
       long bronzeBefore = rows(bronze);

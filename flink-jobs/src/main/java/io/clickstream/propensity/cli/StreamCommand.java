@@ -127,7 +127,7 @@ public final class StreamCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     // fail fast on a missing or mismatching model, before anything starts
-    ModelContract contract = ModelContract.load(model);
+    ModelContract contract = loadModel("--model", model);
     StreamingJob job = StreamingJob.builder()
         .bootstrapServers(bootstrapServers)
         .topic(topic)
@@ -163,13 +163,20 @@ public final class StreamCommand implements Callable<Integer> {
               conf.get(CoreOptions.DEFAULT_PARALLELISM)), System.err);
     }
     configure(conf, checkpointDir, from);
-    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+    StreamExecutionEnvironment env = job.environment(conf);
     // the checkpoints must outlive the client and be reachable from every TaskManager
     Preconditions.checkArgument(!onCluster
             || env.getConfiguration().getOptional(CheckpointingOptions.CHECKPOINTS_DIRECTORY).isPresent(),
         "stream under `flink run` needs a checkpoint directory every Flink process reaches: set "
             + "--checkpoint-dir URI (s3://..., hdfs://..., file:///shared/...) or "
             + "execution.checkpointing.dir in the cluster's config");
+    job.prepareTables();
+    try {
+      job.createScoresTopic();
+    } catch (IllegalStateException e) {
+      throw new IllegalStateException(e.getMessage()
+          + " (--bootstrap-servers, --kafka-property, --kafka-properties)", e);
+    }
     job.addTo(env);
     if (!onCluster) {
       System.out.println("Flink web UI: http://localhost:" + webUiPort + " (local MiniCluster)");
@@ -179,6 +186,15 @@ public final class StreamCommand implements Callable<Integer> {
     System.out.println(bounded ? "Table maintenance: off (bounded run)" : maintenance.plan().describe());
     env.execute("clickstream-stream");
     return 0;
+  }
+
+  /** The model in {@code dir}; a problem with it is reported against {@code option}. */
+  static ModelContract loadModel(String option, Path dir) {
+    try {
+      return ModelContract.load(dir);
+    } catch (ModelContract.ModelContractException e) {
+      throw new IllegalArgumentException(option + " " + dir + ": " + e.getMessage(), e);
+    }
   }
 
   static Configuration configuration(int parallelism, String checkpointDir, String restore) {

@@ -3,17 +3,13 @@ package io.clickstream.propensity.jobs;
 import io.clickstream.propensity.events.serde.PipelineSerializers;
 import io.clickstream.propensity.events.ClickEvent;
 import io.clickstream.propensity.events.CsvClickstreamFormat;
-import io.clickstream.propensity.events.EventType;
 import io.clickstream.propensity.events.IngestedRecord;
 import io.clickstream.propensity.events.InputLimits;
 import io.clickstream.propensity.features.ExecutionMode;
-import io.clickstream.propensity.features.FeatureSet;
-import io.clickstream.propensity.features.FeaturedEvent;
 import io.clickstream.propensity.features.SessionPolicy;
 import io.clickstream.propensity.lakehouse.Lakehouse;
 import io.clickstream.propensity.lakehouse.LakehouseTable;
 import io.clickstream.propensity.lakehouse.TableReplacement;
-import io.clickstream.propensity.lakehouse.TableRows;
 import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.List;
@@ -22,10 +18,9 @@ import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
-import org.apache.flink.api.common.functions.FilterFunction;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.functions.RichMapFunction;
-import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.configuration.ExecutionOptions;
 import org.apache.flink.connector.file.src.FileSource;
 import org.apache.flink.core.fs.Path;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -45,12 +40,8 @@ public final class BackfillJob {
   /** Accumulator: exact duplicates removed. */
   public static final String DUPLICATES_REMOVED = "duplicates-removed";
 
-  /** The tables a backfill writes. */
-  public static final List<LakehouseTable> TABLES = List.of(
-      LakehouseTable.BRONZE_RAW, LakehouseTable.SILVER_EVENTS, LakehouseTable.SILVER_REJECTED,
-      LakehouseTable.GOLD_CART_METRICS, LakehouseTable.GOLD_CART_PRODUCT_METRICS,
-      LakehouseTable.GOLD_USER_METRICS, LakehouseTable.GOLD_PRODUCT_METRICS,
-      LakehouseTable.GOLD_USER_PRODUCT_METRICS, LakehouseTable.GOLD_TRAINING_FEATURES);
+  /** The tables a backfill writes ({@link TableSinks#BACKFILL_TABLES}). */
+  public static final List<LakehouseTable> TABLES = TableSinks.BACKFILL_TABLES;
 
   private final List<Path> inputs;
   private final Lakehouse lakehouse;
@@ -78,24 +69,35 @@ public final class BackfillJob {
   }
 
   /**
-   * Prepares the tables (created if missing; the new content is staged, the current content stays
-   * readable until {@link #publish}) and adds the job to {@code env}, which must be in BATCH mode.
+   * Creates the missing tables and stages an empty new content on each; the current content stays
+   * readable until {@link #publish} (or is kept by {@link #abandon}). Call before {@link #addTo}.
    *
    * @throws TableReplacement.StreamedDataException when a stream has written to the tables since
    *     the last backfill and the builder did not allow replacing streamed data
    */
-  public void addTo(StreamExecutionEnvironment env) {
-    replacement = lakehouse.beginReplacement(TABLES, replaceStreamedData);
-    FeaturePipeline.Outputs out = FeaturePipeline.build(readFiles(env), policy, ExecutionMode.BATCH);
-    replacement.write(out.bronze, new TableRows.Bronze(), LakehouseTable.BRONZE_RAW);
-    replacement.write(out.rejected, new TableRows.Rejected(), LakehouseTable.SILVER_REJECTED);
-    replacement.write(out.featured, new TableRows.Silver(), LakehouseTable.SILVER_EVENTS);
-    replacement.write(
-        out.featured.filter(new IsTrainingRow()).name("training-rows").uid("training-rows"),
-        new TableRows.Training(), LakehouseTable.GOLD_TRAINING_FEATURES);
-    for (FeatureSet set : FeatureSet.values()) {
-      replacement.write(out.metrics.get(set), new TableRows.Metrics(), LakehouseTable.metricsOf(set));
+  public void prepareTables() {
+    if (replacement != null) {
+      throw new IllegalStateException("the tables are already prepared for this backfill");
     }
+    replacement = lakehouse.beginReplacement(TABLES, replaceStreamedData);
+  }
+
+  /**
+   * Adds the job to {@code env} (from {@link #batchEnvironment}); its sinks write the content
+   * staged by {@link #prepareTables}.
+   */
+  public void addTo(StreamExecutionEnvironment env) {
+    if (replacement == null) {
+      throw new IllegalStateException("the backfill's tables are not prepared: call prepareTables first");
+    }
+    if (env.getConfiguration().get(ExecutionOptions.RUNTIME_MODE) != RuntimeExecutionMode.BATCH) {
+      throw new IllegalArgumentException(
+          "a backfill runs in BATCH mode: create its environment with batchEnvironment(conf)");
+    }
+    FeaturePipeline.Outputs out = FeaturePipeline.build(readFiles(env), policy, ExecutionMode.BATCH);
+    TableSinks.TableSink staged = replacement::write;
+    TableSinks.addPipelineSinks(out, staged, staged);
+    TableSinks.addTrainingSink(out.featured, staged);
     out.duplicates
         .map(new Count<ClickEvent>(DUPLICATES_REMOVED)).name("count-duplicates").uid("count-duplicates")
         .addSink(new DiscardingSink<>()).name("duplicates").uid("duplicates-sink");
@@ -119,14 +121,16 @@ public final class BackfillJob {
   }
 
   /**
-   * Adds the job to {@code env}, runs it with progress lines on {@code progress}, and publishes
-   * the new content if it succeeded (else abandons it).
+   * The whole backfill: {@link #prepareTables}, {@link #addTo} {@code env}, run with progress
+   * lines on {@code progress}, then {@link #publish} the new content if the job succeeded (else
+   * {@link #abandon} it).
    */
   public JobExecutionResult run(StreamExecutionEnvironment env, String jobName, PrintStream progress)
       throws Exception {
-    addTo(env);
+    prepareTables();
     JobExecutionResult result;
     try {
+      addTo(env);
       result = JobRunner.runWithProgress(env, jobName, RECORDS_READ, progress);
     } catch (Exception | Error e) {
       abandon();
@@ -151,16 +155,6 @@ public final class BackfillJob {
       all = all == null ? records : all.union(records);
     }
     return all;
-  }
-
-  /** Training rows are the non-purchase events (docs/features.md, Training rows and labels). */
-  public static final class IsTrainingRow implements FilterFunction<FeaturedEvent> {
-    private static final long serialVersionUID = 1L;
-
-    @Override
-    public boolean filter(FeaturedEvent f) {
-      return f.event.eventType != EventType.PURCHASE;
-    }
   }
 
   /** Counts records into a job accumulator, passing them through. */

@@ -19,7 +19,7 @@ public final class InputFiles {
 
   public static List<Path> expand(List<String> inputs) {
     if (inputs == null || inputs.isEmpty()) {
-      throw new IllegalArgumentException("no input given: pass --input FILE_OR_FOLDER [...]");
+      throw new IllegalArgumentException("no input files or folders given");
     }
     List<Path> files = new ArrayList<>();
     for (String input : inputs) {

@@ -4,14 +4,12 @@ import io.clickstream.propensity.events.IngestedRecord;
 import io.clickstream.propensity.events.InputLimits;
 import io.clickstream.propensity.events.KafkaClickstreamDeserializer;
 import io.clickstream.propensity.features.ExecutionMode;
-import io.clickstream.propensity.features.FeatureSet;
 import io.clickstream.propensity.features.SessionPolicy;
 import io.clickstream.propensity.kafka.KafkaNames;
 import io.clickstream.propensity.lakehouse.Lakehouse;
 import io.clickstream.propensity.lakehouse.LakehouseTable;
 import io.clickstream.propensity.lakehouse.TableMaintenancePlan;
 import io.clickstream.propensity.lakehouse.Writer;
-import io.clickstream.propensity.lakehouse.TableRows;
 import io.clickstream.propensity.scoring.ModelContract;
 import io.clickstream.propensity.scoring.Score;
 import io.clickstream.propensity.scoring.ScoreFunction;
@@ -39,6 +37,7 @@ import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -51,12 +50,8 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
  * event_id) or, as an option, exactly once with Kafka transactions.
  */
 public final class StreamingJob {
-  /** The tables the streaming job writes. */
-  public static final List<LakehouseTable> TABLES = List.of(
-      LakehouseTable.BRONZE_RAW, LakehouseTable.SILVER_EVENTS, LakehouseTable.SILVER_REJECTED,
-      LakehouseTable.GOLD_CART_METRICS, LakehouseTable.GOLD_CART_PRODUCT_METRICS,
-      LakehouseTable.GOLD_USER_METRICS, LakehouseTable.GOLD_PRODUCT_METRICS,
-      LakehouseTable.GOLD_USER_PRODUCT_METRICS, LakehouseTable.GOLD_SESSION_SCORES);
+  /** The tables the streaming job writes ({@link TableSinks#STREAM_TABLES}). */
+  public static final List<LakehouseTable> TABLES = TableSinks.STREAM_TABLES;
 
   private static final Logger LOG = LoggerFactory.getLogger(StreamingJob.class);
 
@@ -70,10 +65,21 @@ public final class StreamingJob {
     return new Builder();
   }
 
-  /** Adds the job to {@code env} (STREAMING mode) after creating any missing table. */
-  public void addTo(StreamExecutionEnvironment env) {
+  /** Creates the tables the job writes that do not exist yet. Call before {@link #addTo}. */
+  public void prepareTables() {
     b.lakehouse.ensureTables(TABLES);
-    b.lakehouse.decoupleWriters(true).markWrites(Writer.STREAM);
+  }
+
+  /**
+   * The job's environment: {@code conf} (a MiniCluster locally, the cluster under {@code flink
+   * run}) with exactly-once checkpoints at the job's interval and the job's runtime settings.
+   */
+  public StreamExecutionEnvironment environment(Configuration conf) {
+    return configure(StreamExecutionEnvironment.getExecutionEnvironment(conf));
+  }
+
+  /** Applies the job's checkpointing and runtime settings to {@code env} (see {@link #environment}). */
+  public StreamExecutionEnvironment configure(StreamExecutionEnvironment env) {
     env.enableCheckpointing(b.checkpointInterval.toMillis(), CheckpointingMode.EXACTLY_ONCE);
     // keyed state must be laid out as the warm-start savepoint writes it
     env.setMaxParallelism(WarmStartJob.MAX_PARALLELISM);
@@ -84,6 +90,31 @@ public final class StreamingJob {
     // passed on, so chained operators can skip the defensive copy (notably of each RowData before
     // its Iceberg writer)
     env.getConfig().enableObjectReuse();
+    return env;
+  }
+
+  /**
+   * Adds the job to {@code env}, which must come from {@link #environment} (or {@link
+   * #configure}). The tables must exist
+   * ({@link #prepareTables}); the scores topic should ({@link #createScoresTopic}).
+   */
+  public void addTo(StreamExecutionEnvironment env) {
+    if (!env.getCheckpointConfig().isCheckpointingEnabled()
+        || env.getMaxParallelism() != WarmStartJob.MAX_PARALLELISM) {
+      throw new IllegalArgumentException("the streaming job needs its checkpointing and state "
+          + "layout: create its environment with environment(conf) or configure(env)");
+    }
+    List<String> missing = new ArrayList<>();
+    for (LakehouseTable t : TABLES) {
+      if (!b.lakehouse.catalog().tableExists(t.identifier())) {
+        missing.add(t.qualifiedName());
+      }
+    }
+    if (!missing.isEmpty()) {
+      throw new IllegalStateException("tables " + missing + " do not exist: create them first "
+          + "(prepareTables)");
+    }
+    b.lakehouse.decoupleWriters(true).markWrites(Writer.STREAM);
 
     var sourceBuilder = KafkaSource.<IngestedRecord>builder()
         .setBootstrapServers(b.bootstrapServers)
@@ -106,17 +137,11 @@ public final class StreamingJob {
 
     FeaturePipeline.Outputs out = FeaturePipeline.build(
         records, b.policy, ExecutionMode.STREAMING, b.goldFlushInterval.toMillis());
-    b.lakehouse.append(out.bronze, new TableRows.Bronze(), LakehouseTable.BRONZE_RAW);
-    b.lakehouse.append(out.rejected, new TableRows.Rejected(), LakehouseTable.SILVER_REJECTED);
-    b.lakehouse.append(out.featured, new TableRows.Silver(), LakehouseTable.SILVER_EVENTS);
-    for (FeatureSet set : FeatureSet.values()) {
-      b.lakehouse.upsert(out.metrics.get(set), new TableRows.Metrics(), LakehouseTable.metricsOf(set));
-    }
-    ensureScoresTopic();
+    TableSinks.addPipelineSinks(out, b.lakehouse::append, b.lakehouse::upsert);
     DataStream<Score> scores = out.featured
         .flatMap(new ScoreFunction(b.model)).name("score").uid("score")
         .returns(TypeInformation.of(Score.class));
-    b.lakehouse.append(scores, new TableRows.Scores(), LakehouseTable.GOLD_SESSION_SCORES);
+    TableSinks.addScoresSink(scores, b.lakehouse::append);
     scores.sinkTo(scoresSink()).name("kafka-" + b.scoresTopic).uid("kafka-scores-sink");
     addTableMaintenance(env);
   }
@@ -150,8 +175,11 @@ public final class StreamingJob {
   /**
    * Creates the scores topic (as many partitions as the input topic) when it is missing: a
    * producer that makes the broker auto-create it can loop on sequence errors on a fresh broker.
+   * Call before the job starts.
+   *
+   * @throws IllegalStateException when Kafka does not answer within 30 s
    */
-  private void ensureScoresTopic() {
+  public void createScoresTopic() {
     Properties p = kafkaProperties();
     p.put("bootstrap.servers", b.bootstrapServers);
     try (Admin admin = Admin.create(p)) {
@@ -174,7 +202,7 @@ public final class StreamingJob {
       Thread.currentThread().interrupt();
     } catch (TimeoutException e) {
       throw new IllegalStateException("Kafka at " + b.bootstrapServers + " did not answer within "
-          + "30 s: check --bootstrap-servers and the --kafka-property security settings", e);
+          + "30 s: check the bootstrap servers and the Kafka client's security properties", e);
     }
   }
 
@@ -336,13 +364,13 @@ public final class StreamingJob {
     public StreamingJob build() {
       List<String> missing = new ArrayList<>();
       if (bootstrapServers == null || bootstrapServers.isBlank()) {
-        missing.add("--bootstrap-servers HOST:PORT");
+        missing.add("Kafka bootstrap servers");
       }
       if (lakehouse == null) {
-        missing.add("--warehouse DIR");
+        missing.add("a lakehouse (the Iceberg catalog of the tables)");
       }
       if (model == null) {
-        missing.add("--model DIR (a folder with propensity.onnx and model-card.json)");
+        missing.add("a model");
       }
       if (!missing.isEmpty()) {
         throw new IllegalArgumentException("the streaming job needs " + String.join(", ", missing));

@@ -17,6 +17,7 @@ import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.configuration.ExecutionOptions;
 import org.apache.flink.runtime.state.hashmap.HashMapStateBackend;
 import org.apache.flink.state.api.OperatorIdentifier;
 import org.apache.flink.state.api.OperatorTransformation;
@@ -50,10 +51,25 @@ public final class WarmStartJob {
     this.policy = policy;
   }
 
-  /** The silver snapshot the savepoint is built from, or null when silver is empty. */
+  /** The silver snapshot the savepoint is built from, or null when silver is empty or missing. */
   public Snapshot silverSnapshot() {
-    lakehouse.ensureTables(java.util.List.of(LakehouseTable.SILVER_EVENTS));
-    return lakehouse.load(LakehouseTable.SILVER_EVENTS).currentSnapshot();
+    return lakehouse.loadIfExists(LakehouseTable.SILVER_EVENTS)
+        .map(Table::currentSnapshot)
+        .orElse(null);
+  }
+
+  /**
+   * The environment of the savepoint-writing job: {@code conf} in BATCH mode with one subtask.
+   * At higher parallelism the State Processor API's bootstrap runners (Flink 2.1,
+   * state-processor-api 2.1.0) can stop taking input and hang the job without an error. The
+   * savepoint does not depend on this parallelism: its key groups are fixed by MAX_PARALLELISM.
+   */
+  public static StreamExecutionEnvironment environment(
+      org.apache.flink.configuration.Configuration conf) {
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+    env.setRuntimeMode(RuntimeExecutionMode.BATCH);
+    env.setParallelism(1);
+    return env;
   }
 
   /**
@@ -79,7 +95,7 @@ public final class WarmStartJob {
     } else {
       log.printf("Warm start: building keyed state from silver snapshot %d into %s%n",
           snapshot.snapshotId(), dir);
-      StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+      StreamExecutionEnvironment env = environment(conf);
       addTo(env, snapshot.snapshotId(), dir.toString());
       env.execute("clickstream-warm-start");
     }
@@ -92,13 +108,13 @@ public final class WarmStartJob {
         : new java.io.File(dir).getAbsoluteFile().toURI();
   }
 
-  /** Adds the savepoint-writing job to {@code env} (switched to BATCH mode). */
+  /** Adds the savepoint-writing job to {@code env}, which must come from {@link #environment}. */
   public void addTo(StreamExecutionEnvironment env, long snapshotId, String savepointPath) {
-    env.setRuntimeMode(RuntimeExecutionMode.BATCH);
-    // One subtask: at higher parallelism the State Processor API's bootstrap runners (Flink 2.1,
-    // state-processor-api 2.1.0) can stop taking input and hang the job without an error. The
-    // savepoint does not depend on this parallelism: its key groups are fixed by MAX_PARALLELISM.
-    env.setParallelism(1);
+    if (env.getConfiguration().get(ExecutionOptions.RUNTIME_MODE) != RuntimeExecutionMode.BATCH
+        || env.getParallelism() != 1) {
+      throw new IllegalArgumentException("the warm-start job runs in BATCH mode with one subtask: "
+          + "create its environment with environment(conf)");
+    }
     Table silver = lakehouse.load(LakehouseTable.SILVER_EVENTS);
     Schema schema = silver.schema();
     IcebergSource<RowData> source = IcebergSource.forRowData()

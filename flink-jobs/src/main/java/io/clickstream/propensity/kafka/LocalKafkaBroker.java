@@ -96,13 +96,12 @@ public final class LocalKafkaBroker {
         return new Started(bootstrap(port), running.get().pid(), true, 0);
       }
       throw new IllegalStateException("a broker already runs in " + dir + " (pid "
-          + running.get().pid() + ", " + bootstrap(runningPort) + "); stop it first: "
-          + "kafka stop --dir " + dir);
+          + running.get().pid() + ", " + bootstrap(runningPort) + "); stop it first");
     }
     Path libDir = checkLib();
     if (!portIsFree(port)) {
       throw new IllegalStateException("port " + port + " on 127.0.0.1 is already in use "
-          + "(another Kafka broker?): choose another with --port");
+          + "(another Kafka broker?): choose another port");
     }
     int controllerPort = freePort(port);
     Path properties = dir.resolve("server.properties");

@@ -105,16 +105,16 @@ public final class Replay {
 
   public Replay(Options options) {
     if (options.input == null) {
-      throw new IllegalArgumentException("no input: pass --input FILE");
+      throw new IllegalArgumentException("no input file given");
     }
     if (options.bootstrapServers == null || options.bootstrapServers.isBlank()) {
-      throw new IllegalArgumentException("no Kafka address: pass --bootstrap-servers HOST:PORT");
+      throw new IllegalArgumentException("no Kafka bootstrap servers given");
     }
     if (options.speed != null && !(options.speed > 0)) {
-      throw new IllegalArgumentException("--speed must be > 0, got " + options.speed);
+      throw new IllegalArgumentException("replay speed must be > 0, got " + options.speed);
     }
     if (options.rate != null && !(options.rate > 0)) {
-      throw new IllegalArgumentException("--rate must be > 0, got " + options.rate);
+      throw new IllegalArgumentException("replay rate must be > 0 records per second, got " + options.rate);
     }
     this.options = options;
   }

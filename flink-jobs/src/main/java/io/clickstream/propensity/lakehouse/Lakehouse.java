@@ -2,6 +2,7 @@ package io.clickstream.propensity.lakehouse;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.table.data.RowData;
@@ -113,13 +114,23 @@ public final class Lakehouse {
     if (!table.schema().sameSchema(t.schema())) {
       throw new IllegalStateException(
           "table " + t.qualifiedName() + " in the warehouse has another schema than this version "
-              + "of the job writes; drop it (or use another --warehouse) and re-run the backfill.\n"
+              + "of the job writes; drop it (or use another warehouse) and re-run the backfill.\n"
               + "  found:    " + table.schema().asStruct() + "\n  expected: " + t.schema().asStruct());
     }
   }
 
   public Table load(LakehouseTable t) {
     return catalog().loadTable(t.identifier());
+  }
+
+  /** The table if it exists (checked to have this version's schema); creates nothing. */
+  public Optional<Table> loadIfExists(LakehouseTable t) {
+    if (!catalog().tableExists(t.identifier())) {
+      return Optional.empty();
+    }
+    Table table = load(t);
+    requireSameSchema(t, table);
+    return Optional.of(table);
   }
 
   /**

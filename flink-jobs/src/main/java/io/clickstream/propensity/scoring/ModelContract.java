@@ -49,20 +49,19 @@ public final class ModelContract implements Serializable {
     this.origin = origin;
   }
 
-  /** Loads and checks the model in {@code modelDir} (the {@code --out} directory of train). */
+  /** Loads and checks the model in {@code modelDir} (the folder the trainer wrote). */
   public static ModelContract load(Path modelDir) {
     if (modelDir == null || !Files.isDirectory(modelDir)) {
-      throw new ModelContractException("model directory " + modelDir + " does not exist: pass the "
-          + "--out directory of 'clickstream train' (it holds " + CARD_FILE + " and " + ONNX_FILE
-          + ")");
+      throw new ModelContractException("model directory " + modelDir + " does not exist: give the folder "
+          + "the trainer wrote (it holds " + CARD_FILE + " and " + ONNX_FILE + ")");
     }
     Path cardFile = modelDir.resolve(CARD_FILE);
     Path onnxFile = modelDir.resolve(ONNX_FILE);
     for (Path f : List.of(cardFile, onnxFile)) {
       if (!Files.isRegularFile(f)) {
         throw new ModelContractException("model file " + f + " is missing: a model directory needs "
-            + "both " + CARD_FILE + " and " + ONNX_FILE + " from the same 'clickstream train' run; "
-            + "re-run train or copy the whole --out directory");
+            + "both " + CARD_FILE + " and " + ONNX_FILE + " from the same training run; "
+            + "re-run the training or copy the whole folder it wrote");
       }
     }
     try {
@@ -79,7 +78,7 @@ public final class ModelContract implements Serializable {
       card = ModelCard.parse(cardJson);
     } catch (IOException e) {
       throw new ModelContractException(origin + "/" + CARD_FILE + " is not a valid model card ("
-          + e.getMessage().lines().findFirst().orElse("") + "): re-run 'clickstream train' to write it", e);
+          + e.getMessage().lines().findFirst().orElse("") + "): re-run the training to write it", e);
     }
     checkCard(card, origin);
     checkDigest(card, onnxBytes, origin);
@@ -127,7 +126,7 @@ public final class ModelContract implements Serializable {
     require(actual.equalsIgnoreCase(card.onnx.sha256),
         origin + "/" + ONNX_FILE + " is not the model " + CARD_FILE + " describes (sha256 "
             + actual + ", card says " + card.onnx.sha256 + "): copy both files from the same "
-            + "'clickstream train --out' directory");
+            + "training run's folder");
   }
 
   private static void checkOnnx(byte[] onnx, String origin) {
@@ -137,7 +136,7 @@ public final class ModelContract implements Serializable {
       session = OnnxScorer.newSession(onnx);
     } catch (OrtException e) {
       throw new ModelContractException(where + " is not a loadable ONNX model (" + e.getMessage()
-          + "): the file is corrupt or truncated; re-run 'clickstream train'", e);
+          + "): the file is corrupt or truncated; re-run the training", e);
     }
     try (session) {
       Map<String, NodeInfo> inputs = session.getInputInfo();

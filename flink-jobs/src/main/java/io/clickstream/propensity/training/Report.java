@@ -45,7 +45,7 @@ final class Report {
         .append(td.path("snapshot_id").asText()).append(" (warehouse `")
         .append(td.path("warehouse").asText()).append("`)\n");
     String desc = td.path("dataset_description").asText("");
-    sb.append("- dataset: ").append(desc.isEmpty() ? "(not described: pass --dataset-description)"
+    sb.append("- dataset: ").append(desc.isEmpty() ? "(not described)"
         : desc).append('\n');
     sb.append("- splits (per cart, docs/features.md, Training rows and labels): ").append(td.path("split_use").asText())
         .append("\n\n| split | rows | positives | rate |\n|---|---:|---:|---:|\n");

@@ -75,13 +75,13 @@ public final class Trainer {
     public String modelVersion;
 
     void validate() {
-      require(trials >= 1 && trials <= 200, "--trials must be in 1..200, got " + trials);
-      require(maxRounds >= 1, "--max-rounds must be >= 1, got " + maxRounds);
-      require(earlyStoppingRounds >= 1, "--early-stopping must be >= 1, got " + earlyStoppingRounds);
+      require(trials >= 1 && trials <= 200, "search trials must be in 1..200, got " + trials);
+      require(maxRounds >= 1, "max boosting rounds must be >= 1, got " + maxRounds);
+      require(earlyStoppingRounds >= 1, "early-stopping rounds must be >= 1, got " + earlyStoppingRounds);
       require(maxDepth >= DEPTH_MIN && maxDepth <= DEPTH_MAX_REFERENCE,
-          "--max-depth must be in " + DEPTH_MIN + ".." + DEPTH_MAX_REFERENCE + ", got " + maxDepth);
-      require(threads >= 1, "--threads must be >= 1, got " + threads);
-      require(out != null, "--out is required");
+          "max depth must be in " + DEPTH_MIN + ".." + DEPTH_MAX_REFERENCE + ", got " + maxDepth);
+      require(threads >= 1, "threads must be >= 1, got " + threads);
+      require(out != null, "no output folder given");
       require(catalog != null, "no catalog given");
     }
   }

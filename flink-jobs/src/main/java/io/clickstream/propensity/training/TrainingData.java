@@ -81,9 +81,9 @@ public final class TrainingData {
     Snapshot snapshot = snapshotId == null ? table.currentSnapshot() : table.snapshot(snapshotId);
     if (snapshot == null) {
       throw new IllegalStateException(snapshotId == null
-          ? name + " has no data: run 'clickstream backfill --warehouse DIR ...' first"
-          : name + " has no snapshot " + snapshotId + ": list them with 'clickstream sql -e "
-              + "\"SELECT snapshot_id FROM " + name + "$snapshots\"' or omit --snapshot");
+          ? name + " has no data: run the backfill into this catalog first"
+          : name + " has no snapshot " + snapshotId + ": choose one of its snapshots (SELECT "
+              + "snapshot_id FROM " + name + "$snapshots) or train on the current one");
     }
     if (!table.schema().sameSchema(LakehouseTable.GOLD_TRAINING_FEATURES.schema())) {
       throw new IllegalStateException(name + " has another schema than this version of the "

@@ -91,6 +91,7 @@ class BackfillReplacementTest {
     Path vanishing = csv("vanishing.csv", "2020-10-02 09:00:00 UTC,view,4,10,,acme,1.00,103,s4");
     BackfillJob failing = backfill(lakehouse, second, vanishing).build();
     StreamExecutionEnvironment env = BackfillJob.batchEnvironment(conf());
+    failing.prepareTables();
     failing.addTo(env);
     // prepared and staged: readers still see the old content, not an empty table
     assertThat(counts(lakehouse)).isEqualTo(old);

@@ -170,8 +170,7 @@ class DashboardMetricsTest {
       o.stampNow = true;
       new Replay(o).run(new PrintStream(OutputStream.nullOutputStream()));
 
-      StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-      StreamingJob.builder()
+      StreamingJob stream = StreamingJob.builder()
           .bootstrapServers(kafka.bootstrapServers())
           .topic("dash-in")
           .scoresTopic("dash-scores")
@@ -181,8 +180,11 @@ class DashboardMetricsTest {
           .checkpointInterval(Duration.ofSeconds(1))
           .lakehouse(Lakehouse.at(tmp.resolve("warehouse").toString()))
           .model(ModelContract.load(repoRoot().resolve("model-artifacts")))
-          .build()
-          .addTo(env);
+          .build();
+      stream.prepareTables();
+      stream.createScoresTopic();
+      StreamExecutionEnvironment env = stream.environment(conf);
+      stream.addTo(env);
       JobClient job = env.executeAsync("dashboard-metrics");
       Map<String, Map<String, Set<String>>> exported;
       try {

@@ -101,6 +101,7 @@ class HostileInputJobsTest {
     env.setRuntimeMode(org.apache.flink.api.common.RuntimeExecutionMode.BATCH); // as BackfillJob.batchEnvironment
     BackfillJob job = BackfillJob.builder().inputs(inputs).lakehouse(lakehouse)
         .ingestedAt(1_700_000_000_000L).build();
+    job.prepareTables();
     job.addTo(env);
     JobExecutionResult result = env.execute("hostile-backfill");
     job.publish();
@@ -150,8 +151,7 @@ class HostileInputJobsTest {
       }
     }
     Lakehouse lakehouse = Lakehouse.at(tmp.resolve("wh").toString());
-    StreamExecutionEnvironment env = env();
-    StreamingJob.builder()
+    StreamingJob job = StreamingJob.builder()
         .bootstrapServers(kafka.bootstrapServers())
         .topic(topic)
         .scoresTopic(topic + "-scores")
@@ -161,8 +161,11 @@ class HostileInputJobsTest {
         .checkpointInterval(Duration.ofSeconds(1))
         .lakehouse(lakehouse)
         .model(ModelContract.load(Path.of("..", "model-artifacts")))
-        .build()
-        .addTo(env);
+        .build();
+    job.prepareTables();
+    job.createScoresTopic();
+    StreamExecutionEnvironment env = job.configure(env());
+    job.addTo(env);
     JobExecutionResult result = env.execute("hostile-stream");
 
     Map<Long, String> expected = new HashMap<>();

@@ -188,7 +188,7 @@ class StreamingParityTest {
 
     String savepoint = tmp.resolve("warm-start-" + name).toUri().toString();
     WarmStartJob warm = new WarmStartJob(lakehouse, POLICY);
-    StreamExecutionEnvironment benv = StreamExecutionEnvironment.getExecutionEnvironment(conf(null));
+    StreamExecutionEnvironment benv = WarmStartJob.environment(conf(null));
     warm.addTo(benv, warm.silverSnapshot().snapshotId(), savepoint);
     benv.execute("warm-start");
 
@@ -198,8 +198,7 @@ class StreamingParityTest {
     send.addAll(records(live));
     kafka.produce(topic, send);
 
-    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf(savepoint));
-    StreamingJob.builder()
+    StreamExecutionEnvironment env = prepared(StreamingJob.builder()
         .bootstrapServers(kafka.bootstrapServers())
         .topic(topic)
         .scoresTopic(name + "-scores")
@@ -210,8 +209,7 @@ class StreamingParityTest {
         .sessionPolicy(POLICY)
         .lakehouse(lakehouse)
         .model(model)
-        .build()
-        .addTo(env);
+        .build(), conf(savepoint));
     env.execute(name + "-stream");
     return lakehouse;
   }
@@ -469,8 +467,8 @@ class StreamingParityTest {
       c1.setString("execution.checkpointing.dir", checkpoints.toUri().toString());
       c1.setString("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION");
       c1.setString("execution.checkpointing.min-pause", "1 h");
-      StreamExecutionEnvironment env1 = StreamExecutionEnvironment.getExecutionEnvironment(c1);
-      streamingJob(topic, lakehouse, false, true, Duration.ofHours(1)).addTo(env1);
+      StreamExecutionEnvironment env1 =
+          prepared(streamingJob(topic, lakehouse, false, true, Duration.ofHours(1)), c1);
       Table silverTable = lakehouse.load(LakehouseTable.SILVER_EVENTS);
       JobID run1 = flink.submitJob(env1.getStreamGraph()).get().getJobID();
       kafka.produce(topic, records(first));
@@ -503,8 +501,8 @@ class StreamingParityTest {
       kafka.produce(topic, records(second));
       Configuration c2 = conf(checkpoint);
       c2.setString("execution.checkpointing.dir", checkpoints.toUri().toString());
-      StreamExecutionEnvironment env2 = StreamExecutionEnvironment.getExecutionEnvironment(c2);
-      streamingJob(topic, lakehouse, false, true, Duration.ofMillis(500)).addTo(env2);
+      StreamExecutionEnvironment env2 =
+          prepared(streamingJob(topic, lakehouse, false, true, Duration.ofMillis(500)), c2);
       StreamGraph graph2 = env2.getStreamGraph();
       graph2.setSavepointRestoreSettings(SavepointRestoreSettings.forPath(checkpoint));
       JobID run2 = flink.submitJob(graph2).get().getJobID();
@@ -574,6 +572,15 @@ class StreamingParityTest {
         Collectors.groupingBy(r -> r.partition(), java.util.TreeMap::new, Collectors.counting()));
     return "missing by batch " + missing + ", uncommitted read: " + all.size() + " records "
         + perPartition + " per partition, " + uncommittedByBatch + " by batch";
+  }
+
+  /** The steps StreamCommand takes: tables, scores topic, environment from {@code conf}, graph. */
+  static StreamExecutionEnvironment prepared(StreamingJob job, Configuration conf) {
+    job.prepareTables();
+    job.createScoresTopic();
+    StreamExecutionEnvironment env = job.environment(conf);
+    job.addTo(env);
+    return env;
   }
 
   static StreamingJob streamingJob(String topic, Lakehouse lakehouse, boolean bounded) {

@@ -76,7 +76,9 @@ class ModelContractTest {
   void refusesAMissingDirectoryOrFile() throws Exception {
     assertThatThrownBy(() -> ModelContract.load(tmp.resolve("nope")))
         .isInstanceOf(ModelContract.ModelContractException.class)
-        .hasMessageContaining("does not exist").hasMessageContaining("--out");
+        .hasMessageContaining("does not exist")
+        .hasMessageContaining(ModelContract.CARD_FILE).hasMessageContaining(ModelContract.ONNX_FILE)
+        .hasMessageNotContaining("--");
     byte[] onnx = TestModels.stump();
     Path dir = TestModels.write(tmp.resolve("m"), TestModels.card(onnx), onnx);
     Files.delete(dir.resolve(ModelContract.ONNX_FILE));
