@@ -132,6 +132,9 @@ public final class StreamCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (restore != null) {
+      checkStateFormat(restore);
+    }
     // fail fast on a missing or mismatching model, before anything starts
     ModelContract contract = ModelContract.load(model);
     StreamingJob job = StreamingJob.builder()
@@ -157,9 +160,6 @@ public final class StreamCommand implements Callable<Integer> {
     Configuration conf = LocalFlink.jobConfiguration(parallelism);
     if (!onCluster) {
       conf.set(RestOptions.PORT, webUiPort);
-    }
-    if (restore != null) {
-      checkStateFormat(restore);
     }
     String from = restore;
     if (from == null && warmStart) {
