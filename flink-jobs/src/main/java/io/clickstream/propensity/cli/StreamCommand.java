@@ -1,19 +1,25 @@
 package io.clickstream.propensity.cli;
 
+import io.clickstream.propensity.events.serde.StateFormatException;
+import io.clickstream.propensity.jobs.StateFormatCheck;
 import io.clickstream.propensity.jobs.StreamingJob;
 import io.clickstream.propensity.jobs.WarmStartJob;
 import io.clickstream.propensity.kafka.KafkaNames;
 import io.clickstream.propensity.scoring.ModelContract;
 import java.io.File;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.CoreOptions;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.util.ExceptionUtils;
 import org.apache.flink.util.Preconditions;
+import org.apache.flink.util.StateMigrationException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -126,6 +132,9 @@ public final class StreamCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (restore != null) {
+      checkStateFormat(restore);
+    }
     // fail fast on a missing or mismatching model, before anything starts
     ModelContract contract = loadModel("--model", model);
     StreamingJob job = StreamingJob.builder()
@@ -184,7 +193,20 @@ public final class StreamCommand implements Callable<Integer> {
     System.out.println("Model: " + contract.modelName() + " " + contract.modelVersion()
         + ", scores to topic " + scoresTopic + " and gold.session_scores");
     System.out.println(bounded ? "Table maintenance: off (bounded run)" : maintenance.plan().describe());
-    env.execute("clickstream-stream");
+    try {
+      env.execute("clickstream-stream");
+    } catch (Exception e) {
+      java.util.Optional<? extends Exception> format =
+          ExceptionUtils.findThrowable(e, StateFormatException.class);
+      if (format.isEmpty()) {
+        format = ExceptionUtils.findThrowable(e, StateMigrationException.class);
+      }
+      if (format.isPresent()) {
+        throw new IllegalStateException("the restored state is not in this build's format ("
+            + format.get().getMessage() + "): " + REBUILD_STATE, e);
+      }
+      throw e;
+    }
     return 0;
   }
 
@@ -195,6 +217,27 @@ public final class StreamCommand implements Callable<Integer> {
     } catch (ModelContract.ModelContractException e) {
       throw new IllegalArgumentException(option + " " + dir + ": " + e.getMessage(), e);
     }
+  }
+
+  private static final String REBUILD_STATE = "rebuild the warm start from the tables with "
+      + "`clickstream bootstrap --savepoint-dir URI` and restore that, or start without state "
+      + "(--no-warm-start and no --restore)";
+
+  /**
+   * Refuses a checkpoint or savepoint with state of another layout before the job starts: Flink
+   * would only fail its tasks on restore, once per restart.
+   */
+  static void checkStateFormat(String path) {
+    List<String> unreadable;
+    try {
+      unreadable = StateFormatCheck.unreadable(path);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("--restore " + path + ": no checkpoint or savepoint "
+          + "readable there (" + e.getMessage() + ")", e);
+    }
+    Preconditions.checkState(unreadable.isEmpty(),
+        "--restore %s holds state this build does not read (%s): %s",
+        path, String.join("; ", unreadable), REBUILD_STATE);
   }
 
   static Configuration configuration(int parallelism, String checkpointDir, String restore) {

@@ -2,10 +2,10 @@ package io.clickstream.propensity.features;
 
 import io.clickstream.propensity.events.serde.PipelineSerializers.ClickEventSerializer;
 import io.clickstream.propensity.events.serde.RecordSerializer;
+import io.clickstream.propensity.events.serde.RecordSerializerSnapshot;
 import io.clickstream.propensity.events.serde.SerializerTypeInfo;
 import java.io.IOException;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
@@ -15,8 +15,8 @@ import org.apache.flink.core.memory.DataOutputView;
  * (shuffles, side outputs) and the keyed state {@link SessionState} and {@link DailyState}. A
  * heap-state checkpoint writes every key once per state and timer, so these are on the
  * checkpoint's hot path; the warm start writes its savepoint with the same descriptors, so both
- * always agree. Each field is written in declaration order; a change of layout needs a new
- * serializer version (snapshot class).
+ * always agree. Each field is written in declaration order; a change of layout raises the
+ * serializer's {@code LAYOUT} version (see {@link RecordSerializerSnapshot}).
  */
 public final class FeatureSerializers {
   private FeatureSerializers() {}
@@ -37,6 +37,8 @@ public final class FeatureSerializers {
   public static final class FeaturedEventSerializer extends RecordSerializer<FeaturedEvent> {
     private static final long serialVersionUID = 1L;
     public static final FeaturedEventSerializer INSTANCE = new FeaturedEventSerializer();
+    /** Version of the field layout below: raise it with any change of the layout. */
+    public static final int LAYOUT = 1;
 
     @Override
     public FeaturedEvent createInstance() {
@@ -76,11 +78,11 @@ public final class FeatureSerializers {
       return new FeaturedEventSnapshot();
     }
 
-    /** Snapshot for state compatibility. */
+    /** Snapshot for state compatibility: records the {@code LAYOUT} it was written with. */
     public static final class FeaturedEventSnapshot
-        extends SimpleTypeSerializerSnapshot<FeaturedEvent> {
+        extends RecordSerializerSnapshot<FeaturedEvent> {
       public FeaturedEventSnapshot() {
-        super(() -> INSTANCE);
+        super("FeaturedEvent", LAYOUT, () -> INSTANCE);
       }
     }
   }
@@ -89,6 +91,8 @@ public final class FeatureSerializers {
   public static final class KeyMetricsSerializer extends RecordSerializer<KeyMetrics> {
     private static final long serialVersionUID = 1L;
     public static final KeyMetricsSerializer INSTANCE = new KeyMetricsSerializer();
+    /** Version of the field layout below: raise it with any change of the layout. */
+    public static final int LAYOUT = 1;
 
     @Override
     public KeyMetrics createInstance() {
@@ -134,10 +138,10 @@ public final class FeatureSerializers {
       return new KeyMetricsSnapshot();
     }
 
-    /** Snapshot for state compatibility. */
-    public static final class KeyMetricsSnapshot extends SimpleTypeSerializerSnapshot<KeyMetrics> {
+    /** Snapshot for state compatibility: records the {@code LAYOUT} it was written with. */
+    public static final class KeyMetricsSnapshot extends RecordSerializerSnapshot<KeyMetrics> {
       public KeyMetricsSnapshot() {
-        super(() -> INSTANCE);
+        super("KeyMetrics", LAYOUT, () -> INSTANCE);
       }
     }
   }
@@ -146,6 +150,8 @@ public final class FeatureSerializers {
   public static final class SessionStateSerializer extends RecordSerializer<SessionState> {
     private static final long serialVersionUID = 1L;
     public static final SessionStateSerializer INSTANCE = new SessionStateSerializer();
+    /** Version of the field layout below: raise it with any change of the layout. */
+    public static final int LAYOUT = 1;
 
     @Override
     public SessionState createInstance() {
@@ -207,10 +213,10 @@ public final class FeatureSerializers {
       return new SessionStateSnapshot();
     }
 
-    /** Snapshot for state compatibility. */
-    public static final class SessionStateSnapshot extends SimpleTypeSerializerSnapshot<SessionState> {
+    /** Snapshot for state compatibility: records the {@code LAYOUT} it was written with. */
+    public static final class SessionStateSnapshot extends RecordSerializerSnapshot<SessionState> {
       public SessionStateSnapshot() {
-        super(() -> INSTANCE);
+        super("SessionState", LAYOUT, () -> INSTANCE);
       }
     }
   }
@@ -219,6 +225,8 @@ public final class FeatureSerializers {
   public static final class DailyStateSerializer extends RecordSerializer<DailyState> {
     private static final long serialVersionUID = 1L;
     public static final DailyStateSerializer INSTANCE = new DailyStateSerializer();
+    /** Version of the field layout below: raise it with any change of the layout. */
+    public static final int LAYOUT = 1;
 
     @Override
     public DailyState createInstance() {
@@ -273,10 +281,10 @@ public final class FeatureSerializers {
       return new DailyStateSnapshot();
     }
 
-    /** Snapshot for state compatibility. */
-    public static final class DailyStateSnapshot extends SimpleTypeSerializerSnapshot<DailyState> {
+    /** Snapshot for state compatibility: records the {@code LAYOUT} it was written with. */
+    public static final class DailyStateSnapshot extends RecordSerializerSnapshot<DailyState> {
       public DailyStateSnapshot() {
-        super(() -> INSTANCE);
+        super("DailyState", LAYOUT, () -> INSTANCE);
       }
     }
   }

@@ -5,7 +5,6 @@ import io.clickstream.propensity.events.EventType;
 import io.clickstream.propensity.events.IngestedRecord;
 import java.io.IOException;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
@@ -13,7 +12,7 @@ import org.apache.flink.core.memory.DataOutputView;
 /**
  * Hand-written serializers of the event records that cross shuffles and state ({@link ClickEvent},
  * {@link IngestedRecord}) and of string keys. Each field is written in declaration order; a change
- * of layout needs a new serializer version (snapshot class).
+ * of layout raises the serializer's {@code LAYOUT} version (see {@link RecordSerializerSnapshot}).
  */
 public final class PipelineSerializers {
   private PipelineSerializers() {}
@@ -87,6 +86,11 @@ public final class PipelineSerializers {
   public static final class ClickEventSerializer extends RecordSerializer<ClickEvent> {
     private static final long serialVersionUID = 1L;
     public static final ClickEventSerializer INSTANCE = new ClickEventSerializer();
+    /**
+     * Version of the field layout below: raise it with any change of the layout, and the layouts
+     * of the records that embed it (IngestedRecord, FeaturedEvent).
+     */
+    public static final int LAYOUT = 1;
 
     @Override
     public ClickEvent createInstance() {
@@ -113,10 +117,10 @@ public final class PipelineSerializers {
       return new ClickEventSnapshot();
     }
 
-    /** Snapshot for state compatibility. */
-    public static final class ClickEventSnapshot extends SimpleTypeSerializerSnapshot<ClickEvent> {
+    /** Snapshot for state compatibility: records the {@code LAYOUT} it was written with. */
+    public static final class ClickEventSnapshot extends RecordSerializerSnapshot<ClickEvent> {
       public ClickEventSnapshot() {
-        super(() -> INSTANCE);
+        super("ClickEvent", LAYOUT, () -> INSTANCE);
       }
     }
   }
@@ -125,6 +129,8 @@ public final class PipelineSerializers {
   public static final class IngestedRecordSerializer extends RecordSerializer<IngestedRecord> {
     private static final long serialVersionUID = 1L;
     public static final IngestedRecordSerializer INSTANCE = new IngestedRecordSerializer();
+    /** Version of the field layout below: raise it with any change of the layout. */
+    public static final int LAYOUT = 1;
 
     @Override
     public IngestedRecord createInstance() {
@@ -179,11 +185,11 @@ public final class PipelineSerializers {
       return new IngestedRecordSnapshot();
     }
 
-    /** Snapshot for state compatibility. */
+    /** Snapshot for state compatibility: records the {@code LAYOUT} it was written with. */
     public static final class IngestedRecordSnapshot
-        extends SimpleTypeSerializerSnapshot<IngestedRecord> {
+        extends RecordSerializerSnapshot<IngestedRecord> {
       public IngestedRecordSnapshot() {
-        super(() -> INSTANCE);
+        super("IngestedRecord", LAYOUT, () -> INSTANCE);
       }
     }
   }
@@ -212,6 +218,8 @@ public final class PipelineSerializers {
   public static final class StringKeySerializer extends StringSerializerBase {
     private static final long serialVersionUID = 1L;
     public static final StringKeySerializer INSTANCE = new StringKeySerializer();
+    /** Version of the field layout below: raise it with any change of the layout. */
+    public static final int LAYOUT = 1;
 
     @Override
     public void serialize(String s, DataOutputView out) throws IOException {
@@ -228,10 +236,10 @@ public final class PipelineSerializers {
       return new StringKeySnapshot();
     }
 
-    /** Snapshot for state compatibility. */
-    public static final class StringKeySnapshot extends SimpleTypeSerializerSnapshot<String> {
+    /** Snapshot for state compatibility: records the {@code LAYOUT} it was written with. */
+    public static final class StringKeySnapshot extends RecordSerializerSnapshot<String> {
       public StringKeySnapshot() {
-        super(() -> INSTANCE);
+        super("StringKey", LAYOUT, () -> INSTANCE);
       }
     }
   }

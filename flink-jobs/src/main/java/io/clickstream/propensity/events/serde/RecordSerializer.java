@@ -13,7 +13,9 @@ import org.apache.flink.types.StringValue;
 /**
  * Base of the pipeline's hand-written serializers: a fixed field layout written in order, with
  * helpers for the nullable types. Records are copied by a serialize/deserialize round trip of
- * their own fields (see {@link #copy(Object)} in subclasses).
+ * their own fields (see {@link #copy(Object)} in subclasses). Each subclass has a layout version
+ * that its {@link RecordSerializerSnapshot} records; a change of the helpers below changes every
+ * layout.
  */
 public abstract class RecordSerializer<T> extends TypeSerializerSingleton<T> {
   private static final long serialVersionUID = 1L;
