@@ -130,6 +130,7 @@ public final class CatalogConfig implements java.io.Serializable {
   /** A loader for Flink's Iceberg sinks and sources (serializable, as Flink ships it to tasks). */
   public CatalogLoader loader(String name) {
     Configuration hadoop = new Configuration();
+    hadoop.set(NioLocalFileSystem.IMPL_KEY, NioLocalFileSystem.class.getName());
     String type = type();
     if (type == null) {
       return CatalogLoader.custom(name, properties, hadoop, properties.get(CatalogProperties.CATALOG_IMPL));
