@@ -55,7 +55,8 @@ import picocli.CommandLine.Option;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Benchmarks that print measured figures (not tests).",
-    subcommands = {BenchCommand.Backfill.class, BenchCommand.Stream.class, BenchTables.class})
+    subcommands = {BenchCommand.Backfill.class, BenchCommand.Stream.class, BenchTables.class,
+        BenchSoak.class})
 public final class BenchCommand {
 
   /** Generated benchmark input over {@code days} days: once per (events, seed, days), reused. */
@@ -155,6 +156,35 @@ public final class BenchCommand {
       System.out.printf("Peak memory: RSS %,d MiB (whole JVM), heap %,d MiB%n",
           MeasuredRun.peakRssMiB(), MeasuredRun.peakHeapMiB());
       return report.reconciles() ? 0 : 3;
+    }
+  }
+
+  /** A local Kafka broker process under {@code workDir} for one benchmark; close() stops it. */
+  record BenchBroker(LocalKafkaBroker broker, String bootstrap) implements AutoCloseable {
+    static BenchBroker start(Path workDir) throws IOException, InterruptedException {
+      LocalKafkaBroker broker =
+          new LocalKafkaBroker(workDir.resolve("kafka-" + System.currentTimeMillis()),
+              LocalKafkaBroker.configuredLib().orElseThrow(
+                  () -> new IllegalStateException("Kafka broker jars missing: run via bin/clickstream")));
+      return new BenchBroker(broker,
+          broker.start(LocalKafkaBroker.freePort(), 2, Duration.ofSeconds(90), System.err)
+              .bootstrapServers());
+    }
+
+    /**
+     * A topic that keeps its records however old their timestamps: replays with original event
+     * times are years old, and time-based retention would delete them under the running job.
+     */
+    void createTopic(String topic, int partitions) throws Exception {
+      try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+        admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1)
+            .configs(Map.of("retention.ms", "-1")))).all().get();
+      }
+    }
+
+    @Override
+    public void close() throws IOException, InterruptedException {
+      broker.stop(Duration.ofSeconds(15), System.err);
     }
   }
 
@@ -404,17 +434,10 @@ public final class BenchCommand {
       };
       ModelContract contract = ModelContract.load(model);
       Path data = generatedData(workDir, events, seed, days);
-      LocalKafkaBroker broker =
-          new LocalKafkaBroker(workDir.resolve("kafka-" + System.currentTimeMillis()),
-              LocalKafkaBroker.configuredLib().orElseThrow(
-                  () -> new IllegalStateException("Kafka broker jars missing: run via bin/clickstream")));
-      String bootstrap = broker.start(LocalKafkaBroker.freePort(), 2, Duration.ofSeconds(90), System.err)
-          .bootstrapServers();
-      try {
+      try (BenchBroker broker = BenchBroker.start(workDir)) {
+        String bootstrap = broker.bootstrap();
         String topic = "bench-events";
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-          admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get();
-        }
+        broker.createTopic(topic, partitions);
         Lakehouse lakehouse = Lakehouse.at(
             workDir.resolve("warehouse-stream-" + System.currentTimeMillis()).toString());
         int p = parallelism > 0 ? parallelism : LocalFlink.defaultParallelism();
@@ -427,8 +450,6 @@ public final class BenchCommand {
         System.out.println(TimedProcess.machine());
         return live ? live(bootstrap, topic, lakehouse, conf, job, data, p)
             : catchUp(bootstrap, topic, lakehouse, conf, job, data, p);
-      } finally {
-        broker.stop(Duration.ofSeconds(15), System.err);
       }
     }
 
