@@ -2,7 +2,6 @@ package io.clickstream.propensity.cli;
 
 import io.clickstream.propensity.jobs.JobRunner;
 import io.clickstream.propensity.jobs.StreamingJob;
-import io.clickstream.propensity.kafka.LocalKafkaBroker;
 import io.clickstream.propensity.kafka.Replay;
 import io.clickstream.propensity.lakehouse.Lakehouse;
 import io.clickstream.propensity.lakehouse.LakehouseTable;
@@ -98,20 +97,12 @@ final class BenchTables implements Callable<Integer> {
     Duration checkpoint = Duration.ofMillis(Math.max(500, (long) (minutes * 60_000 / COMMITS_PER_HOUR)));
     TableMaintenancePlan on = scaledPlan(scale);
 
-    LocalKafkaBroker broker =
-        new LocalKafkaBroker(workDir.resolve("kafka-" + System.currentTimeMillis()),
-            LocalKafkaBroker.configuredLib().orElseThrow(
-                () -> new IllegalStateException("Kafka broker jars missing: run via bin/clickstream")));
-    String bootstrap = broker.start(LocalKafkaBroker.freePort(), 2, Duration.ofSeconds(90), System.err)
-        .bootstrapServers();
     Map<String, Side> sides = new LinkedHashMap<>();
-    try {
+    try (BenchCommand.BenchBroker broker = BenchCommand.BenchBroker.start(workDir)) {
       for (TableMaintenancePlan plan : List.of(TableMaintenancePlan.disabled(), on)) {
         String name = plan.enabled() ? "maintenance on" : "maintenance off";
-        sides.put(name, stream(name, plan, bootstrap, contract, data, checkpoint, sqlFiles));
+        sides.put(name, stream(name, plan, broker.bootstrap(), contract, data, checkpoint, sqlFiles));
       }
-    } finally {
-      broker.stop(Duration.ofSeconds(15), System.err);
     }
     print(System.out, sides, events, checkpoint, on);
     return 0;
