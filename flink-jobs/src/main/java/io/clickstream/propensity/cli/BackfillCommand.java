@@ -50,6 +50,7 @@ public final class BackfillCommand implements Callable<Integer> {
   }
 
   BackfillReport run(PrintStream out, PrintStream progress) throws Exception {
+    StartupCheck.writableWarehouse(catalog);
     Lakehouse lakehouse = catalog.lakehouse();
     BackfillJob job = BackfillJob.builder()
         .inputs(inputs)

@@ -29,6 +29,9 @@ public final class BootstrapCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (!ClickstreamCli.submittedToFlink()) {
+      StartupCheck.writableDirectory("--savepoint-dir", savepointDir, "savepoint directory");
+    }
     String path = new WarmStartJob(catalog.lakehouse(), session.policy())
         .prepareSavepoint(savepointDir, LocalFlink.jobConfiguration(1), System.err);
     if (path == null) {

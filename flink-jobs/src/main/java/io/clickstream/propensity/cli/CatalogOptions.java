@@ -55,7 +55,12 @@ public final class CatalogOptions {
     }
     merged.putAll(properties);
     if (merged.isEmpty()) {
-      return CatalogConfig.hadoop(warehouse != null ? warehouse : "warehouse");
+      String dir = warehouse != null ? warehouse : "warehouse";
+      try {
+        return CatalogConfig.hadoop(dir);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("--warehouse " + dir + ": " + e.getMessage(), e);
+      }
     }
     if (warehouse != null) {
       merged.put("warehouse", warehouse);

@@ -66,8 +66,9 @@ public final class ClickstreamCli implements Runnable {
     public int handleExecutionException(
         Exception ex, CommandLine cmd, CommandLine.ParseResult parseResult) {
       if (ex instanceof IllegalArgumentException || ex instanceof IllegalStateException) {
-        cmd.getErr().println(cmd.getColorScheme().errorText(
-            "error: " + Secrets.scrub(ex.getMessage())));
+        // one line: a message that quotes another (a file name, a server's answer) may span more
+        String line = String.valueOf(ex.getMessage()).replaceAll("\\s*\\R\\s*", " ");
+        cmd.getErr().println(cmd.getColorScheme().errorText("error: " + Secrets.scrub(line)));
         return 2;
       }
       java.io.StringWriter trace = new java.io.StringWriter();

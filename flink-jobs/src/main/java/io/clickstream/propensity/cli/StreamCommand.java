@@ -128,15 +128,17 @@ public final class StreamCommand implements Callable<Integer> {
 
   @Mixin KafkaOptions kafka;
 
+  @Option(names = "--kafka-check-timeout", defaultValue = "15s", converter = DurationConverter.class,
+      description = "At start-up, how long to wait for Kafka to answer before giving up "
+          + "(default: ${DEFAULT-VALUE})")
+  Duration kafkaCheckTimeout;
+
   @Mixin MaintenanceOptions maintenance = new MaintenanceOptions();
 
   @Override
   public Integer call() throws Exception {
-    if (restore != null) {
-      checkStateFormat(restore);
-    }
-    // fail fast on a missing or mismatching model, before anything starts
-    ModelContract contract = loadModel("--model", model);
+    boolean onCluster = ClickstreamCli.submittedToFlink();
+    ModelContract contract = checkStartup(onCluster);
     StreamingJob job = StreamingJob.builder()
         .bootstrapServers(bootstrapServers)
         .topic(topic)
@@ -156,7 +158,6 @@ public final class StreamCommand implements Callable<Integer> {
         .model(contract)
         .maintenance(maintenance.plan())
         .build();
-    boolean onCluster = ClickstreamCli.submittedToFlink();
     Configuration conf = LocalFlink.jobConfiguration(parallelism);
     if (!onCluster) {
       conf.set(RestOptions.PORT, webUiPort);
@@ -187,6 +188,9 @@ public final class StreamCommand implements Callable<Integer> {
           + " (--bootstrap-servers, --kafka-property, --kafka-properties)", e);
     }
     job.addTo(env);
+    if (restore != null) {
+      checkOperators(restore, env);
+    }
     if (!onCluster) {
       System.out.println("Flink web UI: http://localhost:" + webUiPort + " (local MiniCluster)");
     }
@@ -209,6 +213,48 @@ public final class StreamCommand implements Callable<Integer> {
     }
     return 0;
   }
+
+  /**
+   * Start-up checks, before anything starts and cheapest first; each fails with one line naming
+   * the option to change. Returns the checked model.
+   */
+  private ModelContract checkStartup(boolean onCluster) {
+    if (restore != null) {
+      checkStateFormat(restore);
+    }
+    ModelContract contract = loadModel("--model", model);
+    if (!onCluster) {
+      // under `flink run` these are the cluster's paths, which this process may not see
+      StartupCheck.writableDirectory("--checkpoint-dir",
+          checkpointDir != null ? checkpointDir : DEFAULT_CHECKPOINT_DIR, "checkpoint directory");
+      if (restore == null && warmStart) {
+        StartupCheck.writableDirectory("--warm-start-dir", warmStartDir, "warm-start directory");
+      }
+    }
+    StartupCheck.writableWarehouse(catalog);
+    StartupCheck.kafka(bootstrapServers, kafka.merged(), topic, kafkaCheckTimeout);
+    return contract;
+  }
+
+  /**
+   * Refuses a checkpoint or savepoint with state of operators the job does not have (another job's,
+   * or one whose operator uids differ): Flink would refuse it only once the job is submitted.
+   */
+  static void checkOperators(String path, StreamExecutionEnvironment env) {
+    List<String> foreign;
+    try {
+      foreign = StateFormatCheck.foreignOperators(path, env.getStreamGraph(false).getJobGraph());
+    } catch (IOException e) {
+      throw new IllegalArgumentException("--restore " + path + ": no checkpoint or savepoint "
+          + "readable there (" + e.getMessage() + ")", e);
+    }
+    Preconditions.checkState(foreign.isEmpty(),
+        "--restore %s holds state of %s operator(s) this job does not have (operator ids %s): it "
+            + "is not a checkpoint or savepoint of this stream job (or of a build with other "
+            + "operator uids); %s", path, foreign.size(), String.join(", ", foreign), REBUILD_STATE);
+  }
+
+  private static final String DEFAULT_CHECKPOINT_DIR = "work/checkpoints";
 
   /** The model in {@code dir}; a problem with it is reported against {@code option}. */
   static ModelContract loadModel(String option, Path dir) {
@@ -254,7 +300,7 @@ public final class StreamCommand implements Callable<Integer> {
   static void configure(Configuration conf, String checkpointDir, String restore) {
     String dir = checkpointDir;
     if (dir == null && !ClickstreamCli.submittedToFlink()) {
-      dir = "work/checkpoints";
+      dir = DEFAULT_CHECKPOINT_DIR;
     }
     if (dir != null) {
       Preconditions.checkArgument(!ClickstreamCli.submittedToFlink() || dir.contains(":/"),

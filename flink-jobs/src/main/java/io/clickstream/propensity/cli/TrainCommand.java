@@ -72,6 +72,8 @@ public final class TrainCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     System.setProperty("java.awt.headless", "true");
+    // before hours of training, not after
+    StartupCheck.writableDirectory("--out", out.toString(), "model directory");
     Trainer.Options o = new Trainer.Options();
     o.catalog = catalog.config();
     o.out = out;

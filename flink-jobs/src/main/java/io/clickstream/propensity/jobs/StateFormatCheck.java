@@ -5,17 +5,22 @@ import java.io.DataInputStream;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import org.apache.flink.api.common.typeutils.CompositeTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.core.fs.FSDataInputStream;
+import org.apache.flink.runtime.OperatorIDPair;
 import org.apache.flink.core.memory.DataInputViewStreamWrapper;
 import org.apache.flink.runtime.checkpoint.Checkpoints;
 import org.apache.flink.runtime.checkpoint.OperatorState;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.checkpoint.metadata.CheckpointMetadata;
+import org.apache.flink.runtime.jobgraph.JobGraph;
+import org.apache.flink.runtime.jobgraph.JobVertex;
+import org.apache.flink.runtime.jobgraph.OperatorID;
 import org.apache.flink.runtime.state.CompletedCheckpointStorageLocation;
 import org.apache.flink.runtime.state.IncrementalRemoteKeyedStateHandle;
 import org.apache.flink.runtime.state.KeyGroupsStateHandle;
@@ -43,13 +48,7 @@ public final class StateFormatCheck {
    */
   public static List<String> unreadable(String pointer) throws IOException {
     ClassLoader cl = StateFormatCheck.class.getClassLoader();
-    CompletedCheckpointStorageLocation location =
-        AbstractFsCheckpointStorageAccess.resolveCheckpointPointer(pointer);
-    CheckpointMetadata metadata;
-    try (DataInputStream in =
-        new DataInputStream(location.getMetadataHandle().openInputStream())) {
-      metadata = Checkpoints.loadCheckpointMetadata(in, cl, pointer);
-    }
+    CheckpointMetadata metadata = metadata(pointer);
     Set<String> problems = new LinkedHashSet<>();
     for (OperatorState operator : metadata.getOperatorStates()) {
       for (OperatorSubtaskState subtask : operator.getStates()) {
@@ -73,6 +72,43 @@ public final class StateFormatCheck {
       }
     }
     return new ArrayList<>(problems);
+  }
+
+  /**
+   * The operators that hold state in the checkpoint or savepoint but are not in {@code job} (their
+   * operator ids, in hex), empty when every state has its operator. Flink refuses to restore such
+   * state (it would be dropped): it comes from another job, or from one whose operators had other
+   * uids.
+   *
+   * @throws IOException when the path holds no readable checkpoint or savepoint
+   */
+  public static List<String> foreignOperators(String pointer, JobGraph job) throws IOException {
+    Set<OperatorID> known = new HashSet<>();
+    for (JobVertex vertex : job.getVertices()) {
+      for (OperatorIDPair ids : vertex.getOperatorIDs()) {
+        known.add(ids.getGeneratedOperatorID());
+        ids.getUserDefinedOperatorID().ifPresent(known::add);
+      }
+    }
+    List<String> foreign = new ArrayList<>();
+    for (OperatorState operator : metadata(pointer).getOperatorStates()) {
+      boolean hasState = operator.getCoordinatorState() != null
+          || operator.getStates().stream().anyMatch(OperatorSubtaskState::hasState);
+      if (hasState && !known.contains(operator.getOperatorID())) {
+        foreign.add(operator.getOperatorID().toHexString());
+      }
+    }
+    return foreign;
+  }
+
+  private static CheckpointMetadata metadata(String pointer) throws IOException {
+    CompletedCheckpointStorageLocation location =
+        AbstractFsCheckpointStorageAccess.resolveCheckpointPointer(pointer);
+    try (DataInputStream in =
+        new DataInputStream(location.getMetadataHandle().openInputStream())) {
+      return Checkpoints.loadCheckpointMetadata(in, StateFormatCheck.class.getClassLoader(),
+          pointer);
+    }
   }
 
   private interface Reader {
