@@ -2,6 +2,7 @@ package io.clickstream.propensity.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -22,6 +23,10 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,6 +37,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -52,7 +58,7 @@ import picocli.CommandLine;
  * Bad configuration fails at start-up, through the command line as users call it, with one line
  * on stderr that says what to fix, exit code 2 and no stack trace.
  */
-@Timeout(value = 180, unit = TimeUnit.SECONDS)
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
 class StartupChecksTest {
   @RegisterExtension static final EmbeddedKafka KAFKA = new EmbeddedKafka();
   @TempDir static Path tmp;
@@ -362,6 +368,132 @@ class StartupChecksTest {
         .startsWith("error: --restore " + savepoint.toUri() + " holds state of 1 operator(s) this "
             + "job does not have")
         .contains("not a checkpoint or savepoint of this stream job");
+  }
+
+  /**
+   * The positive case of both restore checks: a retained checkpoint of this very stream job
+   * passes them, and Flink restores the job from it.
+   */
+  @Test
+  void aCheckpointOfThisStreamJobPassesTheRestoreChecks() throws Exception {
+    String topic = "restore-events";
+    KAFKA.createTopic(topic, 1);
+    String event = "{\"event_time\":\"2020-09-24T11:57:0%dZ\",\"event_type\":\"%s\","
+        + "\"product_id\":1996170,\"category_id\":2144415922528452715,\"brand\":\"samsung\","
+        + "\"price\":35.79,\"user_id\":1515915625519388267,\"user_session\":\"s1\"}";
+    KAFKA.produceStrings(topic, "u", String.format(event, 1, "view"),
+        "u", String.format(event, 2, "cart"), "u", String.format(event, 3, "view"));
+    Path checkpoints = tmp.resolve("restore-checkpoints");
+    int port = closedPort();
+    List<String> args = new ArrayList<>(stream("--topic", topic, "--checkpoint-dir",
+        checkpoints.toString(), "--checkpoint-interval", "1s", "--web-ui-port",
+        String.valueOf(port), "--group-id", "restore-test", "--starting-offsets", "earliest",
+        "--parallelism", "1"));
+    args.remove("--bounded");
+    Rest rest = new Rest(port);
+
+    CompletableFuture<Result> first = CompletableFuture.supplyAsync(() -> run(args));
+    String firstJob = rest.awaitRunningJob(first);
+    await("a completed checkpoint", first, () -> retainedCheckpoint(checkpoints));
+    rest.cancel(firstJob);
+    first.get(60, TimeUnit.SECONDS);
+    // later checkpoints subsume earlier ones: the one kept on cancel is the newest
+    Path checkpoint = retainedCheckpoint(checkpoints);
+    assertThat(checkpoint.getParent().getFileName().toString()).isEqualTo(firstJob);
+
+    List<String> restoreArgs = new ArrayList<>(args);
+    restoreArgs.addAll(List.of("--restore", checkpoint.toUri().toString()));
+    CompletableFuture<Result> second = CompletableFuture.supplyAsync(() -> run(restoreArgs));
+    String secondJob = rest.awaitRunningJob(second);
+    assertThat(secondJob).isNotEqualTo(firstJob);
+    // Flink itself restored the job from that checkpoint
+    JsonNode restored = await("the restore in the job's checkpoint statistics", second, () -> {
+      JsonNode latest = rest.get("/jobs/" + secondJob + "/checkpoints").path("latest");
+      return latest.path("restored").isObject() ? latest.path("restored") : null;
+    });
+    assertThat(restored.path("external_path").asText()).contains(checkpoint.getFileName().toString());
+    rest.cancel(secondJob);
+    Result r = second.get(60, TimeUnit.SECONDS);
+    assertThat(r.stderr()).doesNotContain("error: --restore");
+  }
+
+  /** The newest complete checkpoint under {@code dir}, or null. */
+  static Path retainedCheckpoint(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      return null;
+    }
+    try (Stream<Path> files = Files.walk(dir)) {
+      return files.filter(f -> f.getFileName().toString().equals("_metadata"))
+          .map(Path::getParent)
+          .max(java.util.Comparator.comparingInt(
+              c -> Integer.parseInt(c.getFileName().toString().substring("chk-".length()))))
+          .orElse(null);
+    }
+  }
+
+  interface Probe<T> {
+    T get() throws Exception;
+  }
+
+  /** Polls {@code probe} until it returns a value, failing early when the CLI run has ended. */
+  static <T> T await(String what, CompletableFuture<Result> run, Probe<T> probe)
+      throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+    while (System.nanoTime() < deadline) {
+      if (run.isDone()) {
+        throw new AssertionError("the stream ended before " + what + ": " + run.get());
+      }
+      T value;
+      try {
+        value = probe.get();
+      } catch (IOException | java.io.UncheckedIOException e) {
+        value = null; // not up yet, or a subsumed checkpoint deleted while listed
+      }
+      if (value != null) {
+        return value;
+      }
+      Thread.sleep(200);
+    }
+    throw new AssertionError("no " + what + " within 180 s");
+  }
+
+  /** The local MiniCluster's REST API. */
+  static final class Rest {
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final ObjectMapper json = new ObjectMapper();
+    private final String base;
+
+    Rest(int port) {
+      this.base = "http://127.0.0.1:" + port;
+    }
+
+    JsonNode get(String path) throws IOException, InterruptedException {
+      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + path)).GET()
+          .build(), HttpResponse.BodyHandlers.ofString());
+      if (r.statusCode() != 200) {
+        throw new IOException(path + ": HTTP " + r.statusCode());
+      }
+      return json.readTree(r.body());
+    }
+
+    String awaitRunningJob(CompletableFuture<Result> run) throws Exception {
+      return await("a running job", run, () -> {
+        for (JsonNode job : get("/jobs").path("jobs")) {
+          if ("RUNNING".equals(job.path("status").asText())) {
+            return job.path("id").asText();
+          }
+        }
+        return null;
+      });
+    }
+
+    void cancel(String job) throws IOException, InterruptedException {
+      HttpResponse<String> r = http.send(HttpRequest.newBuilder(
+              URI.create(base + "/jobs/" + job + "?mode=cancel"))
+          .method("PATCH", HttpRequest.BodyPublishers.noBody()).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).as("cancel " + job).isEqualTo(202);
+    }
   }
 
   /**
