@@ -7,6 +7,7 @@ import io.clickstream.propensity.kafka.KafkaNames;
 import io.clickstream.propensity.kafka.Replay;
 import java.nio.file.Path;
 import java.time.DateTimeException;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -72,6 +73,11 @@ public final class ReplayCommand implements Callable<Integer> {
       description = "producer properties file (security.protocol, sasl.*, ...)")
   Path kafkaPropertiesFile;
 
+  @Option(names = "--kafka-check-timeout", defaultValue = "15s", converter = DurationConverter.class,
+      description = "At start-up, how long to wait for Kafka to answer before giving up "
+          + "(default: ${DEFAULT-VALUE})")
+  Duration kafkaCheckTimeout;
+
   @Override
   public Integer call() throws Exception {
     Replay.Options o = new Replay.Options();
@@ -90,6 +96,8 @@ public final class ReplayCommand implements Callable<Integer> {
     o.kafkaProperties.putAll(kafkaProperty);
     o.kafkaProperties.replaceAll((k, v) -> CatalogOptions.resolveEnv(k, v, System::getenv));
     Secrets.remember(o.kafkaProperties);
+    // no topic check: a broker that creates topics creates it with the first record
+    StartupCheck.kafka(bootstrapServers, o.kafkaProperties, null, kafkaCheckTimeout);
     Replay.Summary s = new Replay(o).run(System.err);
     System.out.printf("Replayed %s to topic %s at %s%n", input, topic, bootstrapServers);
     s.print(System.out);

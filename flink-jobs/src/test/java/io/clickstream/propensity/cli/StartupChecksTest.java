@@ -174,6 +174,17 @@ class StartupChecksTest {
   }
 
   @Test
+  void replayChecksKafkaToo() throws IOException {
+    String servers = "127.0.0.1:" + closedPort();
+    Path csv = Files.writeString(tmp.resolve("replay.csv"), "event_time\n");
+    Result r = run(List.of("replay", "--input", csv.toString(), "--bootstrap-servers", servers,
+        "--kafka-check-timeout", "2s"));
+    assertThat(r.oneLine()).contains("Kafka at " + servers + " did not answer within 2 s")
+        .contains("--bootstrap-servers");
+    assertThat(r.millis()).as("ms until the line").isLessThan(15_000);
+  }
+
+  @Test
   void aMessageThatQuotesALineBreakStaysOneLine() {
     assertThat(run(stream("--starting-offsets", "next\nweek")).oneLine())
         .contains("starting offsets 'next week' must be earliest, latest, committed");
