@@ -167,8 +167,12 @@ public final class Lakehouse {
     IcebergSink.Builder sink = IcebergSink.forRowData(rows(stream, toRow, t))
         .tableLoader(tableLoader(t))
         .uidSuffix(t.qualifiedName());
+    // explicit both ways: the gold tables declare write.upsert.enabled for SQL writers, and a
+    // backfill, which writes each key once into an empty branch, must not turn every row into an
+    // equality delete plus an insert
+    sink.upsert(upsert);
     if (upsert) {
-      sink.upsert(true).equalityFieldColumns(t.keyColumns());
+      sink.equalityFieldColumns(t.keyColumns());
     }
     if (branch != null) {
       sink.toBranch(branch);

@@ -173,18 +173,36 @@ public abstract class RecordSerializer<T> extends TypeSerializerSingleton<T> {
   protected static void writeEventId(String id, DataOutputView out) throws IOException {
     if (id == null) {
       out.writeByte(ID_NULL);
-    } else if (EventIds.isHex128(id)) {
+      return;
+    }
+    // one pass: decode while checking the form; anything else travels as text
+    if (id.length() == 32) {
       byte[] b = new byte[17];
       b[0] = ID_HEX128;
-      for (int i = 0; i < 16; i++) {
-        b[i + 1] = (byte) ((Character.digit(id.charAt(2 * i), 16) << 4)
-            | Character.digit(id.charAt(2 * i + 1), 16));
+      int i = 0;
+      for (; i < 16; i++) {
+        int hi = hexValue(id.charAt(2 * i));
+        int lo = hexValue(id.charAt(2 * i + 1));
+        if ((hi | lo) < 0) {
+          break;
+        }
+        b[i + 1] = (byte) ((hi << 4) | lo);
       }
-      out.write(b);
-    } else {
-      out.writeByte(ID_TEXT);
-      writeString(id, out);
+      if (i == 16) {
+        out.write(b);
+        return;
+      }
     }
+    out.writeByte(ID_TEXT);
+    writeString(id, out);
+  }
+
+  /** The value of a lower-case hex digit ({@link EventIds#isHex128}'s alphabet), else -1. */
+  private static int hexValue(char c) {
+    if (c >= '0' && c <= '9') {
+      return c - '0';
+    }
+    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
   }
 
   protected static String readEventId(DataInputView in) throws IOException {

@@ -69,6 +69,9 @@ class PipelineSerializersTest {
     e.eventId = "ABCDEF0123456789ABCDEF0123456789"; // upper case is text, not the 16-byte form
     assertThat(roundTrip(PipelineSerializers.ClickEventSerializer.INSTANCE, e).eventId)
         .isEqualTo(e.eventId);
+    e.eventId = "0123456789abcdef0123456789abcdeg"; // the last character is not hex
+    assertThat(roundTrip(PipelineSerializers.ClickEventSerializer.INSTANCE, e).eventId)
+        .isEqualTo(e.eventId);
     e.eventId = null;
     e.price = null;
     assertThat(roundTrip(PipelineSerializers.ClickEventSerializer.INSTANCE, e)).isEqualTo(e);
