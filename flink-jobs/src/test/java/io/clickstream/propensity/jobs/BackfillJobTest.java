@@ -185,6 +185,11 @@ class BackfillJobTest {
       lakehouse.load(t).refresh();
       assertThat(lakehouse.load(t).currentSnapshot().summary())
           .as(t.qualifiedName()).containsEntry("total-delete-files", "0");
+      if (!t.keyColumns().isEmpty()) {
+        List<Record> gold = rows(lakehouse, t);
+        assertThat(gold.stream().map(r -> t.keyColumns().stream().map(r::getField).toList())
+            .distinct().count()).as("one row per key in " + t.qualifiedName()).isEqualTo(gold.size());
+      }
     }
 
     // re-run over the same input: same content in every table
