@@ -176,6 +176,8 @@ public final class DemoCommand implements Callable<Integer> {
           .sessionPolicy(policy).lakehouse(lakehouse).model(contract)
           .maintenance(maintenance ? TableMaintenancePlan.defaults() : TableMaintenancePlan.disabled())
           .build();
+      // the backfill does not write the scores: drop an earlier run's, the replay scores them again
+      lakehouse.catalog().dropTable(LakehouseTable.GOLD_SESSION_SCORES.identifier(), true);
       stream.prepareTables();
       stream.createScoresTopic();
       StreamExecutionEnvironment senv = stream.environment(conf);
