@@ -18,6 +18,10 @@ final class LocalFlink {
     // BATCH shuffles sort in managed memory: with the local default (128 MB) the backfill's
     // sorts spill to disk. A real cluster uses its own setting.
     conf.setString("taskmanager.memory.managed.size", "1g");
+    // Each channel between two tasks holds network buffers: a streaming job with table maintenance
+    // has many more tasks than the local default (64 MB) serves, and would run short of buffers.
+    conf.setString("taskmanager.memory.network.min", "256m");
+    conf.setString("taskmanager.memory.network.max", "256m");
     return conf;
   }
 

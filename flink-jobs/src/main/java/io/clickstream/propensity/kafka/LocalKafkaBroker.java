@@ -23,7 +23,9 @@ import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.apache.kafka.clients.admin.DescribeConsumerGroupsOptions;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.GroupIdNotFoundException;
 
 /**
  * A real single-node Kafka broker (KRaft, combined broker + controller) run as a background
@@ -42,6 +44,8 @@ public final class LocalKafkaBroker {
   private static final String PID_FILE = "broker.pid";
   private static final String LOG_FILE = "broker.log";
   private static final String MAIN_CLASS = "kafka.Kafka";
+  /** A group no client uses: asked about to learn when the group coordinator is ready. */
+  private static final String READINESS_PROBE_GROUP = "clickstream-readiness-probe";
 
   private final Path dir;
   private final Path lib;
@@ -272,6 +276,8 @@ public final class LocalKafkaBroker {
         "min.insync.replicas=1",
         "# one node: internal topics with replication 1, or consumer groups and transactions hang",
         "offsets.topic.replication.factor=1",
+        "# one partition: once a group's coordinator answers (start waits for one), every group's does",
+        "offsets.topic.num.partitions=1",
         "transaction.state.log.replication.factor=1",
         "transaction.state.log.min.isr=1",
         "share.coordinator.state.topic.replication.factor=1",
@@ -279,6 +285,9 @@ public final class LocalKafkaBroker {
         "# Flink's KafkaSink transaction timeout must not exceed this",
         "transaction.max.timeout.ms=3600000",
         "group.initial.rebalance.delay.ms=0",
+        "# its own controller fences a broker that misses heartbeats for this long, leaving every",
+        "# partition without a leader: on a machine starved of CPU that happened at the default 9 s",
+        "broker.session.timeout.ms=60000",
         "");
     Files.writeString(file, text, StandardCharsets.UTF_8);
   }
@@ -325,7 +334,7 @@ public final class LocalKafkaBroker {
         checkAlive(process);
         try {
           if (!admin.describeCluster(new DescribeClusterOptions().timeoutMs(3000)).nodes()
-              .get(4, TimeUnit.SECONDS).isEmpty()) {
+              .get(4, TimeUnit.SECONDS).isEmpty() && groupCoordinatorAnswers(admin)) {
             return;
           }
         } catch (ExecutionException | TimeoutException e) {
@@ -336,6 +345,24 @@ public final class LocalKafkaBroker {
         }
         Thread.sleep(100);
       }
+    }
+  }
+
+  /**
+   * Whether the group coordinator answers. The first group request creates the offsets topic; until
+   * its partition is loaded, consumers' offset commits fail (and are retried with a warning).
+   */
+  private static boolean groupCoordinatorAnswers(Admin admin) throws InterruptedException {
+    try {
+      admin.describeConsumerGroups(List.of(READINESS_PROBE_GROUP),
+              new DescribeConsumerGroupsOptions().timeoutMs(3000))
+          .all().get(4, TimeUnit.SECONDS);
+      return true;
+    } catch (ExecutionException e) {
+      // an answer about the group (it does not exist) comes from a ready coordinator
+      return e.getCause() instanceof GroupIdNotFoundException;
+    } catch (TimeoutException e) {
+      return false;
     }
   }
 
