@@ -42,7 +42,6 @@ import org.apache.flink.api.common.functions.RichMapFunction;
 import org.apache.flink.api.common.state.CheckpointListener;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.CoreOptions;
-import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
@@ -242,6 +241,7 @@ class FaultToleranceTest {
     int[] ends = {third, 2 * third, records.size()};
     int[] parallelism = {1, 2, 1};
     String savepoints = tmp.resolve("savepoints-" + name).toUri().toString();
+    lakehouse.ensureTables(StreamingJob.TABLES);
     Table silver = lakehouse.load(LakehouseTable.SILVER_EVENTS);
     Table scores = lakehouse.load(LakehouseTable.GOLD_SESSION_SCORES);
     produce(name, 0, ends[0]);
@@ -466,7 +466,6 @@ class FaultToleranceTest {
     job.createScoresTopic();
     Configuration conf = new Configuration();
     conf.set(CoreOptions.DEFAULT_PARALLELISM, parallelism);
-    conf.set(PipelineOptions.GENERIC_TYPES, false);
     conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
     conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 10);
     conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(500));
