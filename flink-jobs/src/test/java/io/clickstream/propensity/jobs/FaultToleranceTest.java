@@ -76,7 +76,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class FaultToleranceTest {
   static final ObjectMapper JSON = new ObjectMapper();
-  static final int EVENTS = 60_000;
+  static final int EVENTS = 50_000;
   // short TTLs so that sessions expire and restart (event-time timers in state) within the input
   static final SessionPolicy POLICY = new SessionPolicy(Duration.ofMinutes(20), Duration.ofHours(2));
   static final Map<String, Object> READ_COMMITTED = Map.of("isolation.level", "read_committed");
@@ -441,7 +441,7 @@ class FaultToleranceTest {
     return sizes;
   }
 
-  /** The streaming job of a run: exactly-once scores, 500 ms checkpoints. */
+  /** The streaming job of a run: exactly-once scores, checkpoints every second. */
   static StreamingJob job(String name, Lakehouse lakehouse, boolean bounded) {
     return StreamingJob.builder()
         .bootstrapServers(kafka.bootstrapServers())
@@ -454,7 +454,7 @@ class FaultToleranceTest {
         // a broker that is gone shows as a failed delivery within seconds, not minutes
         .kafkaProperties(Map.of("request.timeout.ms", "3000", "delivery.timeout.ms", "6000",
             "max.block.ms", "6000"))
-        .checkpointInterval(Duration.ofMillis(500))
+        .checkpointInterval(Duration.ofSeconds(1))
         .sessionPolicy(POLICY)
         .lakehouse(lakehouse)
         .model(model)
