@@ -15,6 +15,7 @@ import io.clickstream.propensity.features.FeatureSet;
 import io.clickstream.propensity.features.SessionPolicy;
 import io.clickstream.propensity.lakehouse.Lakehouse;
 import io.clickstream.propensity.lakehouse.LakehouseTable;
+import io.clickstream.propensity.lakehouse.TableMaintenancePlan;
 import io.clickstream.propensity.scoring.ModelContract;
 import io.clickstream.propensity.testing.EmbeddedKafka;
 import java.nio.charset.StandardCharsets;
@@ -73,7 +74,7 @@ import org.junit.jupiter.api.io.TempDir;
  * read_committed consumer of the scores topic (exactly-once scores) hold one score per scorable
  * event, bronze every record once.
  */
-@Timeout(value = 300, unit = TimeUnit.SECONDS)
+@Timeout(value = 420, unit = TimeUnit.SECONDS)
 class FaultToleranceTest {
   static final ObjectMapper JSON = new ObjectMapper();
   static final int EVENTS = 50_000;
@@ -151,44 +152,62 @@ class FaultToleranceTest {
   }
 
   /**
-   * Two exceptions thrown by an operator on chosen records (first and second attempt, each after
-   * a checkpoint completed) and a TaskManager lost (third attempt), in one run: the job restarts
-   * from its last checkpoint each time and ends with every table and the scores topic exact.
+   * Two exceptions thrown by an operator on chosen records (first and second attempt) and a
+   * TaskManager lost (third attempt), in one unbounded run. The input arrives in four parts; each
+   * fault is armed for the first record of the next part, sent only once the attempt completed a
+   * checkpoint, so every fault strikes after a checkpoint with rows in flight. The job restarts
+   * from its last checkpoint each time; once everything is committed it stops with a drain.
    */
   @Test
   void taskFailuresAndALostTaskManagerLoseNothingAndDuplicateNothing() throws Exception {
     String name = "faults";
     Lakehouse lakehouse = Lakehouse.at(tmp.resolve("wh-" + name).toString());
-    Map<Integer, Long> sizes = produce(name, 0, records.size());
-    // attempt 0 fails in partition 0 at 15% of it, attempt 1 in partition 1 at 35%; attempt 2
-    // loses a TaskManager once it is past 55% of a partition
-    InjectFaults faults = new InjectFaults(name,
-        new int[] {0, 1}, new long[] {sizes.get(0) * 15 / 100, sizes.get(1) * 35 / 100});
-    long killAt = Math.min(sizes.get(0), sizes.get(1)) * 55 / 100;
-
+    int n = records.size();
+    Map<Integer, Long> sent = produce(name, 0, n * 3 / 10);
+    lakehouse.ensureTables(StreamingJob.TABLES);
+    Table silver = lakehouse.load(LakehouseTable.SILVER_EVENTS);
+    Table scores = lakehouse.load(LakehouseTable.GOLD_SESSION_SCORES);
     try (MiniCluster flink = cluster(2, 2)) {
-      StreamingJob job = job(name, lakehouse, true);
+      StreamingJob job = job(name, lakehouse, false, Map.of(), TableMaintenancePlan.disabled());
       StreamExecutionEnvironment env = environment(job, 2);
-      job.addTo(env, job.source(env).map(faults).name("inject-faults").uid("inject-faults")
-          .returns(io.clickstream.propensity.events.serde.PipelineSerializers.INGESTED_RECORD));
+      job.addTo(env, job.source(env).map(new InjectFaults(name)).name("inject-faults")
+          .uid("inject-faults").returns(io.clickstream.propensity.events.serde.PipelineSerializers.INGESTED_RECORD));
       JobID id = flink.submitJob(env.getStreamGraph()).get().getJobID();
 
-      waitFor(() -> attempt(flink, id) == 2 && InjectFaults.checkpointedIn(name, 2)
-              && InjectFaults.maxOffset(name, 2) >= killAt,
-          "attempt 2 past a checkpoint and 55% of a partition");
+      // attempt 0 fails on partition 0's first record of part 2, attempt 1 on partition 1's of part 3
+      waitFor(() -> InjectFaults.checkpointedIn(name, 0), "attempt 0 completed a checkpoint");
+      InjectFaults.arm(name, 0, 0, sent.get(0));
+      sent = produce(name, n * 3 / 10, n * 6 / 10);
+      waitFor(() -> attempt(flink, id) == 1 && InjectFaults.checkpointedIn(name, 1),
+          "attempt 1 completed a checkpoint");
+      InjectFaults.arm(name, 1, 1, sent.get(1));
+      sent = produce(name, n * 6 / 10, n * 8 / 10);
+      waitFor(() -> attempt(flink, id) == 2 && InjectFaults.checkpointedIn(name, 2),
+          "attempt 2 completed a checkpoint");
+      Map<Integer, Long> beforePart4 = sent;
+      produce(name, n * 8 / 10, n);
+      waitFor(() -> InjectFaults.maxOffset(name, 2, 0) >= beforePart4.get(0)
+              || InjectFaults.maxOffset(name, 2, 1) >= beforePart4.get(1),
+          "attempt 2 read part 4");
       AccessExecutionGraph graph = flink.getExecutionGraph(id).get();
       assertThat(graph.getState()).isEqualTo(JobStatus.RUNNING);
       assertThat(locations(graph)).as("tasks run on both TaskManagers: losing one loses tasks")
           .hasSize(2);
       flink.terminateTaskManager(0).get(60, TimeUnit.SECONDS);
 
-      JobResult result = flink.requestJobResult(id).get(240, TimeUnit.SECONDS);
-      assertThat(result.isSuccess()).as("job result %s", result.getSerializedThrowable()).isTrue();
-      AccessExecutionGraph done = flink.getArchivedExecutionGraph(id).get();
+      waitFor(() -> attempt(flink, id) >= 3
+              && BackfillReport.rowCount(StreamingParityTest.refreshed(silver)) >= eventIds.size()
+              && BackfillReport.rowCount(StreamingParityTest.refreshed(scores)) >= scorable.size(),
+          "attempt 3 committed everything");
+      AccessExecutionGraph running = flink.getExecutionGraph(id).get();
       assertThat(InjectFaults.thrown(name)).as("exceptions injected").isEqualTo(2);
-      assertThat(attempt(done)).as("restarts: two exceptions and the lost TaskManager").isEqualTo(3);
-      assertThat(done.getCheckpointStatsSnapshot().getCounts().getNumberOfRestoredCheckpoints())
-          .as("restarts from a checkpoint").isEqualTo(3);
+      assertThat(running.getCheckpointStatsSnapshot().getCounts().getNumberOfRestoredCheckpoints())
+          .as("restarts from a checkpoint: two exceptions and the lost TaskManager")
+          .isGreaterThanOrEqualTo(3);
+      // a drain ends event time as the end of a bounded input does (every timer fires)
+      flink.stopWithSavepoint(id, tmp.resolve("savepoints-" + name).toUri().toString(), true,
+          SavepointFormatType.CANONICAL).get(240, TimeUnit.SECONDS);
+      assertThat(flink.requestJobResult(id).get(60, TimeUnit.SECONDS).isSuccess()).isTrue();
     }
     assertNothingLostNothingTwice(lakehouse, name);
   }
@@ -205,7 +224,9 @@ class FaultToleranceTest {
     produce(name, 0, records.size());
     int quarter = distinctIds(0, records.size() / 4);
     try (MiniCluster flink = cluster(1, 2)) {
-      StreamingJob job = job(name, lakehouse, true);
+      // a broker that is gone shows as a failed delivery within seconds, not minutes
+      StreamingJob job = job(name, lakehouse, true, Map.of("request.timeout.ms", "3000",
+          "delivery.timeout.ms", "6000", "max.block.ms", "6000"), TableMaintenancePlan.defaults());
       StreamExecutionEnvironment env = environment(job, 2);
       job.addTo(env);
       JobID id = flink.submitJob(env.getStreamGraph()).get().getJobID();
@@ -441,8 +462,13 @@ class FaultToleranceTest {
     return sizes;
   }
 
-  /** The streaming job of a run: exactly-once scores, checkpoints every second. */
+  /** The streaming job of a run as `stream` builds it: exactly-once scores, checkpoints every second. */
   static StreamingJob job(String name, Lakehouse lakehouse, boolean bounded) {
+    return job(name, lakehouse, bounded, Map.of(), TableMaintenancePlan.defaults());
+  }
+
+  static StreamingJob job(String name, Lakehouse lakehouse, boolean bounded,
+      Map<String, String> kafkaProperties, TableMaintenancePlan maintenance) {
     return StreamingJob.builder()
         .bootstrapServers(kafka.bootstrapServers())
         .topic(name + "-in")
@@ -451,9 +477,8 @@ class FaultToleranceTest {
         .startingOffsets("earliest")
         .bounded(bounded)
         .exactlyOnceScores(true)
-        // a broker that is gone shows as a failed delivery within seconds, not minutes
-        .kafkaProperties(Map.of("request.timeout.ms", "3000", "delivery.timeout.ms", "6000",
-            "max.block.ms", "6000"))
+        .kafkaProperties(kafkaProperties)
+        .maintenance(maintenance)
         .checkpointInterval(Duration.ofSeconds(1))
         .sessionPolicy(POLICY)
         .lakehouse(lakehouse)
@@ -535,8 +560,8 @@ class FaultToleranceTest {
   }
 
   /**
-   * Passes records through; in attempt k (k < the number of faults) throws on the first record of
-   * partition {@code partitions[k]} at or beyond offset {@code offsets[k]} read after a checkpoint
+   * Passes records through; in an attempt the test armed for (run, attempt), throws on the first
+   * record of the armed partition at or beyond the armed offset that is read after a checkpoint
    * completed in that attempt. Records progress and checkpoints per run and attempt for the test.
    */
   static final class InjectFaults extends RichMapFunction<IngestedRecord, IngestedRecord>
@@ -545,23 +570,24 @@ class FaultToleranceTest {
     static final Map<String, AtomicInteger> THROWN = new ConcurrentHashMap<>();
     static final Map<String, Long> MAX_OFFSET = new ConcurrentHashMap<>();
     static final Set<String> CHECKPOINTED = ConcurrentHashMap.newKeySet();
+    static final Map<String, long[]> ARMED = new ConcurrentHashMap<>();
     private final String run;
-    private final int[] partitions;
-    private final long[] offsets;
     private transient boolean checkpointed;
 
-    InjectFaults(String run, int[] partitions, long[] offsets) {
+    InjectFaults(String run) {
       this.run = run;
-      this.partitions = partitions;
-      this.offsets = offsets;
+    }
+
+    static void arm(String run, int attempt, int partition, long offset) {
+      ARMED.put(run + "/" + attempt, new long[] {partition, offset});
     }
 
     @Override
     public IngestedRecord map(IngestedRecord r) {
       int attempt = getRuntimeContext().getTaskInfo().getAttemptNumber();
-      MAX_OFFSET.merge(run + "/" + attempt, r.sourceOffset, Math::max);
-      if (attempt < offsets.length && checkpointed && r.sourceOrder == partitions[attempt]
-          && r.sourceOffset >= offsets[attempt]) {
+      MAX_OFFSET.merge(run + "/" + attempt + "/" + r.sourceOrder, r.sourceOffset, Math::max);
+      long[] armed = ARMED.get(run + "/" + attempt);
+      if (armed != null && checkpointed && r.sourceOrder == armed[0] && r.sourceOffset >= armed[1]) {
         THROWN.computeIfAbsent(run, k -> new AtomicInteger()).incrementAndGet();
         throw new IllegalStateException("injected fault in attempt " + attempt + " at record "
             + r.sourceOrder + ":" + r.sourceOffset);
@@ -579,8 +605,8 @@ class FaultToleranceTest {
       return THROWN.getOrDefault(run, new AtomicInteger()).get();
     }
 
-    static long maxOffset(String run, int attempt) {
-      return MAX_OFFSET.getOrDefault(run + "/" + attempt, -1L);
+    static long maxOffset(String run, int attempt, int partition) {
+      return MAX_OFFSET.getOrDefault(run + "/" + attempt + "/" + partition, -1L);
     }
 
     static boolean checkpointedIn(String run, int attempt) {
