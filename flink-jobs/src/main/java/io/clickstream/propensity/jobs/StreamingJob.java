@@ -99,23 +99,15 @@ public final class StreamingJob {
    * ({@link #prepareTables}); the scores topic should ({@link #createScoresTopic}).
    */
   public void addTo(StreamExecutionEnvironment env) {
-    if (!env.getCheckpointConfig().isCheckpointingEnabled()
-        || env.getMaxParallelism() != WarmStartJob.MAX_PARALLELISM) {
-      throw new IllegalArgumentException("the streaming job needs its checkpointing and state "
-          + "layout: create its environment with environment(conf) or configure(env)");
-    }
-    List<String> missing = new ArrayList<>();
-    for (LakehouseTable t : TABLES) {
-      if (!b.lakehouse.catalog().tableExists(t.identifier())) {
-        missing.add(t.qualifiedName());
-      }
-    }
-    if (!missing.isEmpty()) {
-      throw new IllegalStateException("tables " + missing + " do not exist: create them first "
-          + "(prepareTables)");
-    }
-    b.lakehouse.decoupleWriters(true).markWrites(Writer.STREAM);
+    addTo(env, source(env));
+  }
 
+  /**
+   * The job's Kafka source with its watermarks, for {@link #addTo(StreamExecutionEnvironment,
+   * DataStream)}; {@code env} as for {@link #addTo(StreamExecutionEnvironment)}.
+   */
+  public DataStream<IngestedRecord> source(StreamExecutionEnvironment env) {
+    checkReady(env);
     var sourceBuilder = KafkaSource.<IngestedRecord>builder()
         .setBootstrapServers(b.bootstrapServers)
         .setTopics(b.topic)
@@ -132,9 +124,17 @@ public final class StreamingJob {
         .<IngestedRecord>forBoundedOutOfOrderness(b.outOfOrderness)
         .withTimestampAssigner(new EventTimeOrMin())
         .withIdleness(b.idleness);
-    DataStream<IngestedRecord> records =
-        env.fromSource(source, watermarks, "kafka-" + b.topic).uid("kafka-source");
+    return env.fromSource(source, watermarks, "kafka-" + b.topic).uid("kafka-source");
+  }
 
+  /**
+   * Adds the pipeline, its sinks and the table maintenance to {@code env}, fed by {@code records}:
+   * the stream of {@link #source}, or one derived from it record for record in the same order
+   * (same parallelism, no re-partitioning: a cart's events must reach its stage in offset order).
+   */
+  public void addTo(StreamExecutionEnvironment env, DataStream<IngestedRecord> records) {
+    checkReady(env);
+    b.lakehouse.decoupleWriters(true).markWrites(Writer.STREAM);
     FeaturePipeline.Outputs out = FeaturePipeline.build(
         records, b.policy, ExecutionMode.STREAMING, b.goldFlushInterval.toMillis());
     TableSinks.addPipelineSinks(out, b.lakehouse::append, b.lakehouse::upsert);
@@ -144,6 +144,24 @@ public final class StreamingJob {
     TableSinks.addScoresSink(scores, b.lakehouse::append);
     scores.sinkTo(scoresSink()).name("kafka-" + b.scoresTopic).uid("kafka-scores-sink");
     addTableMaintenance(env);
+  }
+
+  private void checkReady(StreamExecutionEnvironment env) {
+    if (!env.getCheckpointConfig().isCheckpointingEnabled()
+        || env.getMaxParallelism() != WarmStartJob.MAX_PARALLELISM) {
+      throw new IllegalArgumentException("the streaming job needs its checkpointing and state "
+          + "layout: create its environment with environment(conf) or configure(env)");
+    }
+    List<String> missing = new ArrayList<>();
+    for (LakehouseTable t : TABLES) {
+      if (!b.lakehouse.catalog().tableExists(t.identifier())) {
+        missing.add(t.qualifiedName());
+      }
+    }
+    if (!missing.isEmpty()) {
+      throw new IllegalStateException("tables " + missing + " do not exist: create them first "
+          + "(prepareTables)");
+    }
   }
 
   /**

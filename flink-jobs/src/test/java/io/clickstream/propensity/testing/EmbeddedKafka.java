@@ -65,6 +65,8 @@ public final class EmbeddedKafka implements AutoCloseable, BeforeAllCallback, Af
   private final Map<String, String> overrides = new HashMap<>();
   private Path logDir;
   private KafkaRaftServer server;
+  private KafkaConfig config;
+  private boolean stopped;
   private String bootstrap;
   private long startMillis;
 
@@ -89,7 +91,7 @@ public final class EmbeddedKafka implements AutoCloseable, BeforeAllCallback, Af
       int controllerPort = LocalKafkaBroker.freePort(port);
       Properties props = brokerProperties(port, controllerPort, logDir);
       overrides.forEach(props::setProperty);
-      KafkaConfig config = KafkaConfig.fromProps(props, false);
+      config = KafkaConfig.fromProps(props, false);
       format(config, logDir);
       server = new KafkaRaftServer(config, Time.SYSTEM);
       server.startup();
@@ -100,6 +102,37 @@ public final class EmbeddedKafka implements AutoCloseable, BeforeAllCallback, Af
     } catch (Exception e) {
       close();
       throw new IllegalStateException("embedded Kafka did not start: " + e, e);
+    }
+  }
+
+  /**
+   * Shuts the broker down as a crash-free stop would (clients see it gone), keeping its port,
+   * log directory and data for {@link #startAgain()}.
+   */
+  public synchronized void stopKeepingData() {
+    if (server == null || stopped) {
+      throw new IllegalStateException("embedded Kafka is not running");
+    }
+    server.shutdown();
+    server.awaitShutdown();
+    stopped = true;
+  }
+
+  /**
+   * Starts the broker stopped by {@link #stopKeepingData()} again: same port, same log
+   * directory, same cluster; returns once a client gets cluster metadata.
+   */
+  public synchronized void startAgain() {
+    if (!stopped) {
+      throw new IllegalStateException("embedded Kafka was not stopped with stopKeepingData()");
+    }
+    try {
+      server = new KafkaRaftServer(config, Time.SYSTEM);
+      server.startup();
+      stopped = false;
+      awaitReady();
+    } catch (Exception e) {
+      throw new IllegalStateException("embedded Kafka did not start again on " + bootstrap + ": " + e, e);
     }
   }
 
@@ -265,12 +298,13 @@ public final class EmbeddedKafka implements AutoCloseable, BeforeAllCallback, Af
   @Override
   public synchronized void close() {
     try {
-      if (server != null) {
+      if (server != null && !stopped) {
         server.shutdown();
         server.awaitShutdown();
       }
     } finally {
       server = null;
+      stopped = false;
       bootstrap = null;
       Exit.resetExitProcedure();
       Exit.resetHaltProcedure();
