@@ -173,9 +173,6 @@ public final class Lakehouse {
     sink.upsert(upsert);
     if (upsert) {
       sink.equalityFieldColumns(t.keyColumns());
-    } else if (branch != null && !t.keyColumns().isEmpty()) {
-      // a replacement inserts each key once into its empty branch: plain appends
-      sink.table(InsertOnlyTable.of(load(t)));
     }
     if (branch != null) {
       sink.toBranch(branch);
