@@ -18,11 +18,25 @@ final class LocalFlink {
     // BATCH shuffles sort in managed memory: with the local default (128 MB) the backfill's
     // sorts spill to disk. A real cluster uses its own setting.
     conf.setString("taskmanager.memory.managed.size", "1g");
+    return conf;
+  }
+
+  /** {@link #configuration} for the local streaming job. */
+  static Configuration streamingConfiguration(int parallelism) {
+    Configuration conf = configuration(parallelism);
     // Each channel between two tasks holds network buffers: a streaming job with table maintenance
     // has many more tasks than the local default (64 MB) serves, and would run short of buffers.
+    // Only here: the pool is allocated whole at start, and BATCH jobs need no more than the default.
     conf.setString("taskmanager.memory.network.min", "256m");
     conf.setString("taskmanager.memory.network.max", "256m");
     return conf;
+  }
+
+  /** {@link #jobConfiguration} of the streaming job. */
+  static Configuration streamingJobConfiguration(int parallelism) {
+    return ClickstreamCli.submittedToFlink()
+        ? jobConfiguration(parallelism)
+        : streamingConfiguration(parallelism > 0 ? parallelism : defaultParallelism());
   }
 
   /**

@@ -158,7 +158,7 @@ public final class StreamCommand implements Callable<Integer> {
         .model(contract)
         .maintenance(maintenance.plan())
         .build();
-    Configuration conf = LocalFlink.jobConfiguration(parallelism);
+    Configuration conf = LocalFlink.streamingJobConfiguration(parallelism);
     if (!onCluster) {
       conf.set(RestOptions.PORT, webUiPort);
     }
@@ -287,7 +287,7 @@ public final class StreamCommand implements Callable<Integer> {
   }
 
   static Configuration configuration(int parallelism, String checkpointDir, String restore) {
-    Configuration conf = LocalFlink.configuration(parallelism);
+    Configuration conf = LocalFlink.streamingConfiguration(parallelism);
     configure(conf, checkpointDir, restore);
     return conf;
   }
