@@ -62,7 +62,10 @@ import org.apache.iceberg.Table;
 import org.apache.iceberg.data.Record;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -75,6 +78,8 @@ import org.junit.jupiter.api.io.TempDir;
  * event, bronze every record once.
  */
 @Timeout(value = 420, unit = TimeUnit.SECONDS)
+// the broker restart runs last: the other cases share the broker and need none of its recovery
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FaultToleranceTest {
   static final ObjectMapper JSON = new ObjectMapper();
   static final int EVENTS = 50_000;
@@ -218,6 +223,7 @@ class FaultToleranceTest {
    * delivered within the producer's delivery timeout); the job recovers by itself.
    */
   @Test
+  @Order(Integer.MAX_VALUE)
   void aBrokerRestartMidRunLosesNothingAndDuplicatesNothing() throws Exception {
     String name = "broker";
     Lakehouse lakehouse = Lakehouse.at(tmp.resolve("wh-" + name).toString());

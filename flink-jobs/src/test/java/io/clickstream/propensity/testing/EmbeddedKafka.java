@@ -212,7 +212,8 @@ public final class EmbeddedKafka implements AutoCloseable, BeforeAllCallback, Af
         acks.add(producer.send(new ProducerRecord<>(topic, r.getKey(), r.getValue())));
       }
       for (java.util.concurrent.Future<?> ack : acks) {
-        ack.get(30, TimeUnit.SECONDS);
+        // generous: a busy 2-core machine (CI, a job beside it) can hold acks back for long
+        ack.get(120, TimeUnit.SECONDS);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
