@@ -2,11 +2,8 @@ package io.clickstream.propensity.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.clickstream.propensity.events.ClickEvent;
 import io.clickstream.propensity.events.CsvRecordParser;
-import io.clickstream.propensity.events.EventFields;
 import io.clickstream.propensity.events.EventType;
 import io.clickstream.propensity.events.IngestedRecord;
 import io.clickstream.propensity.events.ParseOutcome;
@@ -81,7 +78,6 @@ import org.junit.jupiter.api.io.TempDir;
 // the broker restart runs last: the other cases share the broker and need none of its recovery
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FaultToleranceTest {
-  static final ObjectMapper JSON = new ObjectMapper();
   static final int EVENTS = 50_000;
   // short TTLs so that sessions expire and restart (event-time timers in state) within the input
   static final SessionPolicy POLICY = new SessionPolicy(Duration.ofMinutes(20), Duration.ofHours(2));
@@ -120,7 +116,7 @@ class FaultToleranceTest {
       ParseOutcome o = (ParseOutcome) a[2];
       if (o.isValid()) {
         ClickEvent e = o.event();
-        records.add(json(e));
+        records.add(StreamingParityTest.json(e, null));
         recordIds.add(e.eventId);
         eventIds.add(e.eventId);
         if (e.eventType != EventType.PURCHASE) {
@@ -439,21 +435,6 @@ class FaultToleranceTest {
 
   static int scorableIds(int from, int to) {
     return (int) recordIds.subList(from, to).stream().filter(scorable::contains).distinct().count();
-  }
-
-  static Map.Entry<byte[], byte[]> json(ClickEvent e) throws Exception {
-    ObjectNode o = JSON.createObjectNode();
-    o.put(EventFields.EVENT_TIME, Instant.ofEpochSecond(e.eventTime).toString());
-    o.put(EventFields.EVENT_TYPE, e.eventType.wireName());
-    o.put(EventFields.PRODUCT_ID, e.productId);
-    o.put(EventFields.CATEGORY_ID, e.categoryId);
-    o.put(EventFields.CATEGORY_CODE, e.categoryCode);
-    o.put(EventFields.BRAND, e.brand);
-    o.put(EventFields.PRICE, e.price);
-    o.put(EventFields.USER_ID, e.userId);
-    o.put(EventFields.USER_SESSION, e.userSession);
-    return new AbstractMap.SimpleEntry<>(
-        Long.toString(e.userId).getBytes(StandardCharsets.UTF_8), JSON.writeValueAsBytes(o));
   }
 
   /**

@@ -157,22 +157,32 @@ class StreamingParityTest {
   static List<Map.Entry<byte[], byte[]>> records(List<ClickEvent> events) throws Exception {
     List<Map.Entry<byte[], byte[]>> out = new ArrayList<>();
     for (ClickEvent e : events) {
-      ObjectNode o = JSON.createObjectNode();
-      o.put(EventFields.EVENT_TIME, Instant.ofEpochSecond(e.eventTime).toString());
-      o.put(EventFields.EVENT_TYPE, e.eventType.wireName());
-      o.put(EventFields.PRODUCT_ID, e.productId);
-      o.put(EventFields.CATEGORY_ID, e.categoryId);
-      o.put(EventFields.CATEGORY_CODE, e.categoryCode);
-      o.put(EventFields.BRAND, e.brand);
-      o.put(EventFields.PRICE, e.price);
-      o.put(EventFields.USER_ID, e.userId);
-      o.put(EventFields.USER_SESSION, e.userSession);
-      o.put("ingest_ts", System.currentTimeMillis());
-      out.add(new AbstractMap.SimpleEntry<>(
-          Long.toString(e.userId).getBytes(StandardCharsets.UTF_8), JSON.writeValueAsBytes(o)));
+      out.add(json(e, System.currentTimeMillis()));
     }
     out.add(new AbstractMap.SimpleEntry<>(null, "not json".getBytes(StandardCharsets.UTF_8)));
     return out;
+  }
+
+  /**
+   * One event as `replay` sends it: the nine fields as JSON, keyed by user_id, with {@code
+   * ingest_ts} unless it is null.
+   */
+  static Map.Entry<byte[], byte[]> json(ClickEvent e, Long ingestTs) throws Exception {
+    ObjectNode o = JSON.createObjectNode();
+    o.put(EventFields.EVENT_TIME, Instant.ofEpochSecond(e.eventTime).toString());
+    o.put(EventFields.EVENT_TYPE, e.eventType.wireName());
+    o.put(EventFields.PRODUCT_ID, e.productId);
+    o.put(EventFields.CATEGORY_ID, e.categoryId);
+    o.put(EventFields.CATEGORY_CODE, e.categoryCode);
+    o.put(EventFields.BRAND, e.brand);
+    o.put(EventFields.PRICE, e.price);
+    o.put(EventFields.USER_ID, e.userId);
+    o.put(EventFields.USER_SESSION, e.userSession);
+    if (ingestTs != null) {
+      o.put("ingest_ts", ingestTs);
+    }
+    return new AbstractMap.SimpleEntry<>(
+        Long.toString(e.userId).getBytes(StandardCharsets.UTF_8), JSON.writeValueAsBytes(o));
   }
 
   /** Backfills the history, warm-starts from it and streams {@code live} through Kafka. */
