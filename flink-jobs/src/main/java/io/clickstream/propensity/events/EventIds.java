@@ -59,12 +59,19 @@ public final class EventIds {
       return false;
     }
     for (int i = 0; i < 32; i++) {
-      char c = id.charAt(i);
-      if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
+      if (hexDigit(id.charAt(i)) < 0) {
         return false;
       }
     }
     return true;
+  }
+
+  /** The value of a lower-case hex digit (the alphabet of {@link #isHex128}), else -1. */
+  public static int hexDigit(char c) {
+    if (c >= '0' && c <= '9') {
+      return c - '0';
+    }
+    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
   }
 
   private static long bitsOf(String id, int from) {

@@ -181,8 +181,8 @@ public abstract class RecordSerializer<T> extends TypeSerializerSingleton<T> {
       b[0] = ID_HEX128;
       int i = 0;
       for (; i < 16; i++) {
-        int hi = hexValue(id.charAt(2 * i));
-        int lo = hexValue(id.charAt(2 * i + 1));
+        int hi = EventIds.hexDigit(id.charAt(2 * i));
+        int lo = EventIds.hexDigit(id.charAt(2 * i + 1));
         if ((hi | lo) < 0) {
           break;
         }
@@ -195,14 +195,6 @@ public abstract class RecordSerializer<T> extends TypeSerializerSingleton<T> {
     }
     out.writeByte(ID_TEXT);
     writeString(id, out);
-  }
-
-  /** The value of a lower-case hex digit ({@link EventIds#isHex128}'s alphabet), else -1. */
-  private static int hexValue(char c) {
-    if (c >= '0' && c <= '9') {
-      return c - '0';
-    }
-    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
   }
 
   protected static String readEventId(DataInputView in) throws IOException {
