@@ -139,7 +139,6 @@ final class BenchSoak implements Callable<Integer> {
     try (BenchCommand.BenchBroker broker = BenchCommand.BenchBroker.start(workDir)) {
       String topic = "soak-events";
       broker.createTopic(topic, partitions);
-      // before the job does: scores carry event times as timestamps (years old), keep them
       broker.createTopic(SCORES_TOPIC, partitions);
       Lakehouse lakehouse = Lakehouse.at(
           workDir.toAbsolutePath().resolve("warehouse-soak-" + stamp).toString());
@@ -151,11 +150,13 @@ final class BenchSoak implements Callable<Integer> {
       conf.setString("rest.address", "127.0.0.1");
       conf.setString("rest.bind-port", Integer.toString(restPort));
       conf.setString("rest.port", Integer.toString(restPort));
-      StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-      StreamingJob.builder().bootstrapServers(broker.bootstrap()).topic(topic)
+      StreamingJob job = StreamingJob.builder().bootstrapServers(broker.bootstrap()).topic(topic)
           .scoresTopic(SCORES_TOPIC).groupId(GROUP).startingOffsets("earliest")
           .lakehouse(lakehouse).model(contract).checkpointInterval(checkpointInterval)
-          .maintenance(maintenance.plan()).build().addTo(env);
+          .maintenance(maintenance.plan()).build();
+      job.prepareTables();
+      StreamExecutionEnvironment env = job.environment(conf);
+      job.addTo(env);
       JobClient client = env.executeAsync("bench-soak");
       Rest rest = new Rest("http://127.0.0.1:" + restPort, client.getJobID().toString());
       System.err.printf("bench soak: %,.1f min at %,.0f events/s, %,d events of history over %d "
