@@ -92,7 +92,10 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
         .append("rest.address: 127.0.0.1\n")
         .append("rest.bind-address: 127.0.0.1\n")
         .append("rest.port: ").append(restPort).append('\n')
-        .append("io.tmp.dirs: ").append(home.resolve("tmp")).append('\n');
+        .append("io.tmp.dirs: ").append(home.resolve("tmp")).append('\n')
+        // RPCs between the two processes wait longer than Flink's 10 s default: on 2 shared cores
+        // a TaskManager busy starting tasks once missed it and the job failed at deployment
+        .append("pekko.ask.timeout: 60 s\n");
     settings.forEach((k, v) -> yaml.append(k).append(": ").append(v).append('\n'));
     Files.writeString(conf.resolve("config.yaml"), yaml);
     Files.writeString(conf.resolve("log4j.properties"), String.join("\n",
