@@ -83,23 +83,30 @@ public final class FeaturePipeline {
   /** The pipeline of {@code mode}; in STREAMING each gold row goes out with every change. */
   public static Outputs build(
       DataStream<IngestedRecord> ingested, SessionPolicy policy, ExecutionMode mode) {
-    return build(ingested, policy, mode, 0);
+    return build(ingested, policy, mode, 0, -1);
   }
 
   /**
    * @param goldFlushMillis STREAMING: emit each key's gold row at most once per this interval
    *     (0 = with every change); BATCH emits one row per key at the end and ignores it
+   * @param bufferTimeoutMillis STREAMING: network buffer timeout of the shuffles into the keyed
+   *     stages, the path of an event to its score (negative = the environment's); other outputs
+   *     keep the environment's
    */
   public static Outputs build(DataStream<IngestedRecord> ingested, SessionPolicy policy,
-      ExecutionMode mode, long goldFlushMillis) {
+      ExecutionMode mode, long goldFlushMillis, long bufferTimeoutMillis) {
     DataStream<IngestedRecord> rejected =
         ingested.filter(new IsRejected()).name("rejected").uid("rejected");
-    DataStream<FeaturedEvent> stream = ingested
+    SingleOutputStreamOperator<FeaturedEvent> stream = ingested
         .filter(new IsValid()).name("valid").uid("valid")
         .map(new ToFeaturedEvent()).name("to-featured").uid("to-featured")
         .returns(FeatureSerializers.FEATURED_EVENT);
     boolean batch = mode == ExecutionMode.BATCH;
     long flushMillis = batch ? 0 : goldFlushMillis;
+    boolean fastHops = !batch && bufferTimeoutMillis >= 0;
+    if (fastHops) {
+      stream.setBufferTimeout(bufferTimeoutMillis);
+    }
 
     KeyedStream<FeaturedEvent, String> byCart =
         stream.keyBy(new SetKey(FeatureSet.CART), PipelineSerializers.STRING_KEY);
@@ -110,11 +117,17 @@ public final class FeaturePipeline {
             FeatureSet.CART, FeatureSet.CART_PRODUCT)
         : stage(byCart, SessionFeatureFunction.streaming(policy, cartRows, cartProductRows),
             flushMillis, FeatureSet.CART, FeatureSet.CART_PRODUCT);
+    if (fastHops) {
+      cart.setBufferTimeout(bufferTimeoutMillis);
+    }
     SingleOutputStreamOperator<FeaturedEvent> user = stage(
         cart.keyBy(new SetKey.Id(FeatureSet.USER), Types.LONG),
         DailyFeatureFunction.user(mode, metricsTag(FeatureSet.USER),
             metricsTag(FeatureSet.USER_PRODUCT)),
         flushMillis, FeatureSet.USER, FeatureSet.USER_PRODUCT);
+    if (fastHops) {
+      user.setBufferTimeout(bufferTimeoutMillis);
+    }
     SingleOutputStreamOperator<FeaturedEvent> product = stage(
         user.keyBy(new SetKey.Id(FeatureSet.PRODUCT), Types.LONG),
         DailyFeatureFunction.product(mode, metricsTag(FeatureSet.PRODUCT)),

@@ -83,9 +83,10 @@ public final class StreamingJob {
     env.enableCheckpointing(b.checkpointInterval.toMillis(), CheckpointingMode.EXACTLY_ONCE);
     // keyed state must be laid out as the warm-start savepoint writes it
     env.setMaxParallelism(WarmStartJob.MAX_PARALLELISM);
-    // a click crosses a shuffle per keyed stage before it is scored: flush network buffers
-    // sooner than Flink's default timeout at every hop
-    env.setBufferTimeout(b.bufferTimeoutMillis);
+    // No job-wide buffer timeout: only the hops a click takes to its score flush early (see
+    // addTo). Every other edge (to the table writers, table maintenance) keeps the cluster's
+    // timeout (Flink's default: 100 ms); a short one there put a flusher thread waking every few
+    // ms on each of ~300 edges, and tiny buffers through the writers.
     // as in BATCH (BackfillJob#batchEnvironment): no function keeps or mutates a record it has
     // passed on, so chained operators can skip the defensive copy (notably of each RowData before
     // its Iceberg writer)
@@ -135,8 +136,8 @@ public final class StreamingJob {
   public void addTo(StreamExecutionEnvironment env, DataStream<IngestedRecord> records) {
     checkReady(env);
     b.lakehouse.decoupleWriters(true).markWrites(Writer.STREAM);
-    FeaturePipeline.Outputs out = FeaturePipeline.build(
-        records, b.policy, ExecutionMode.STREAMING, b.goldFlushInterval.toMillis());
+    FeaturePipeline.Outputs out = FeaturePipeline.build(records, b.policy,
+        ExecutionMode.STREAMING, b.goldFlushInterval.toMillis(), b.bufferTimeoutMillis);
     TableSinks.addPipelineSinks(out, b.lakehouse::append, b.lakehouse::upsert);
     DataStream<Score> scores = out.featured
         .flatMap(new ScoreFunction(b.model)).name("score").uid("score")
@@ -350,7 +351,10 @@ public final class StreamingJob {
       return this;
     }
 
-    /** Network buffer flush timeout: lower = less latency, higher = more throughput. */
+    /**
+     * Network buffer flush timeout of the hops between the source and the scorer: lower = less
+     * latency, higher = more throughput. Other edges keep the cluster's timeout.
+     */
     public Builder bufferTimeout(Duration d) {
       this.bufferTimeoutMillis = d.toMillis();
       return this;
