@@ -67,9 +67,9 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Streaming faults cost nothing (issue 12): injected task failures, a lost TaskManager, a Kafka
- * broker restart and rescaling through savepoints, each during a run over one generated input in
- * a real (in-JVM) Kafka broker. After every run: silver holds each input event once, every gold
+ * Streaming faults cost nothing (issue 12): injected task failures and a lost TaskManager during
+ * a run over ~200,000 generated events, a Kafka broker restart and rescaling through savepoints
+ * during runs over 50,000, in a real (in-JVM) Kafka broker. After every run: silver holds each input event once, every gold
  * metric table equals the batch backfill of the same input, gold.session_scores and a
  * read_committed consumer of the scores topic (exactly-once scores) hold one score per scorable
  * event, bronze every record once.
@@ -78,7 +78,6 @@ import org.junit.jupiter.api.io.TempDir;
 // the broker restart runs last: the other cases share the broker and need none of its recovery
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FaultToleranceTest {
-  static final int EVENTS = 50_000;
   // short TTLs so that sessions expire and restart (event-time timers in state) within the input
   static final SessionPolicy POLICY = new SessionPolicy(Duration.ofMinutes(20), Duration.ofHours(2));
   static final Map<String, Object> READ_COMMITTED = Map.of("isolation.level", "read_committed");
@@ -86,61 +85,89 @@ class FaultToleranceTest {
   @TempDir static Path tmp;
   static EmbeddedKafka kafka;
   static ModelContract model;
-  /** The input as sent: valid events as JSON keyed by user_id in event-time order, bad rows raw. */
-  static final List<Map.Entry<byte[], byte[]>> records = new ArrayList<>();
-  /** Per record: its event id (null when invalid). */
-  static final List<String> recordIds = new ArrayList<>();
-  static final Set<String> eventIds = new HashSet<>();
-  static final Set<String> scorable = new HashSet<>();
-  static int invalid;
-  /** The backfill of the same input: each gold metric table's rows. */
-  static final Map<FeatureSet, List<String>> oracle = new EnumMap<>(FeatureSet.class);
+  /** 50,000 events: the broker restart and the rescaling. */
+  static Input input;
+  /** 200,000 events: the task failures and the lost TaskManager. */
+  static Input large;
+
+  /** A generated input as sent, and what the checks compare with. */
+  static final class Input {
+    /** The input as sent: valid events as JSON keyed by user_id in event-time order, bad rows raw. */
+    final List<Map.Entry<byte[], byte[]>> records = new ArrayList<>();
+    /** Per record: its event id (null when invalid). */
+    final List<String> recordIds = new ArrayList<>();
+    final Set<String> eventIds = new HashSet<>();
+    final Set<String> scorable = new HashSet<>();
+    int invalid;
+    /** The backfill of the same input: each gold metric table's rows. */
+    final Map<FeatureSet, List<String>> oracle = new EnumMap<>(FeatureSet.class);
+
+    /** {@code events} over 8 days, with bad rows and exact duplicates, and its backfill. */
+    static Input generate(String name, int events, long seed) throws Exception {
+      Input in = new Input();
+      Path csv = tmp.resolve(name + ".csv");
+      ClickstreamGenerator.builder().events(events).seed(seed)
+          .start(Instant.parse("2020-10-01T00:00:00Z")).days(8).build().writeTo(csv);
+      List<String> lines = Files.readAllLines(csv);
+      CsvRecordParser parser = new CsvRecordParser(lines.get(0));
+      // canonical order (event time, then line); an invalid row keeps the place of the row before it
+      List<Object[]> ordered = new ArrayList<>();
+      long lastTime = Long.MIN_VALUE;
+      for (int i = 1; i < lines.size(); i++) {
+        ParseOutcome o = parser.parse(lines.get(i));
+        lastTime = o.isValid() ? o.event().eventTime : lastTime;
+        ordered.add(new Object[] {lastTime, i, o});
+      }
+      ordered.sort(Comparator.<Object[]>comparingLong(a -> (Long) a[0]).thenComparingInt(a -> (Integer) a[1]));
+      for (Object[] a : ordered) {
+        ParseOutcome o = (ParseOutcome) a[2];
+        if (o.isValid()) {
+          ClickEvent e = o.event();
+          in.records.add(StreamingParityTest.json(e, null));
+          in.recordIds.add(e.eventId);
+          in.eventIds.add(e.eventId);
+          if (e.eventType != EventType.PURCHASE) {
+            in.scorable.add(e.eventId);
+          }
+        } else {
+          in.records.add(new AbstractMap.SimpleEntry<>(null,
+              lines.get((Integer) a[1]).getBytes(StandardCharsets.UTF_8)));
+          in.recordIds.add(null);
+          in.invalid++;
+        }
+      }
+      assertThat(in.invalid).as("the input has bad rows").isPositive();
+      assertThat(in.recordIds.size() - in.invalid - in.eventIds.size())
+          .as("the input has exact duplicates").isPositive();
+
+      Lakehouse backfilled = Lakehouse.at(tmp.resolve("wh-backfill-" + name).toString());
+      BackfillJobTest.backfillWith(backfilled, List.of(csv.toString()), POLICY);
+      for (FeatureSet set : FeatureSet.values()) {
+        in.oracle.put(set, sortedRows(backfilled, LakehouseTable.metricsOf(set)));
+      }
+      assertThat(StreamingParityTest.read(backfilled.load(LakehouseTable.GOLD_TRAINING_FEATURES))
+              .stream().map(r -> (String) r.getField("event_id")).collect(Collectors.toSet()))
+          .as("scorable events = the backfill's training rows").isEqualTo(in.scorable);
+      return in;
+    }
+
+    int size() {
+      return records.size();
+    }
+
+    int distinctIds(int from, int to) {
+      return (int) recordIds.subList(from, to).stream().filter(id -> id != null).distinct().count();
+    }
+
+    int scorableIds(int from, int to) {
+      return (int) recordIds.subList(from, to).stream().filter(scorable::contains).distinct().count();
+    }
+  }
 
   @BeforeAll
   static void generateBackfillAndStartKafka() throws Exception {
-    Path csv = tmp.resolve("input.csv");
-    ClickstreamGenerator.builder().events(EVENTS).seed(12).start(Instant.parse("2020-10-01T00:00:00Z"))
-        .days(8).build().writeTo(csv);
-    List<String> lines = Files.readAllLines(csv);
-    CsvRecordParser parser = new CsvRecordParser(lines.get(0));
-    // canonical order (event time, then line); an invalid row keeps the place of the row before it
-    List<Object[]> ordered = new ArrayList<>();
-    long lastTime = Long.MIN_VALUE;
-    for (int i = 1; i < lines.size(); i++) {
-      ParseOutcome o = parser.parse(lines.get(i));
-      lastTime = o.isValid() ? o.event().eventTime : lastTime;
-      ordered.add(new Object[] {lastTime, i, o});
-    }
-    ordered.sort(Comparator.<Object[]>comparingLong(a -> (Long) a[0]).thenComparingInt(a -> (Integer) a[1]));
-    for (Object[] a : ordered) {
-      ParseOutcome o = (ParseOutcome) a[2];
-      if (o.isValid()) {
-        ClickEvent e = o.event();
-        records.add(StreamingParityTest.json(e, null));
-        recordIds.add(e.eventId);
-        eventIds.add(e.eventId);
-        if (e.eventType != EventType.PURCHASE) {
-          scorable.add(e.eventId);
-        }
-      } else {
-        records.add(new AbstractMap.SimpleEntry<>(null,
-            lines.get((Integer) a[1]).getBytes(StandardCharsets.UTF_8)));
-        recordIds.add(null);
-        invalid++;
-      }
-    }
-    assertThat(invalid).as("the input has bad rows").isPositive();
-    assertThat(recordIds.size() - invalid - eventIds.size()).as("the input has exact duplicates")
-        .isPositive();
-
-    Lakehouse backfilled = Lakehouse.at(tmp.resolve("wh-backfill").toString());
-    BackfillJobTest.backfillWith(backfilled, List.of(csv.toString()), POLICY);
-    for (FeatureSet set : FeatureSet.values()) {
-      oracle.put(set, sortedRows(backfilled, LakehouseTable.metricsOf(set)));
-    }
-    assertThat(StreamingParityTest.read(backfilled.load(LakehouseTable.GOLD_TRAINING_FEATURES)).stream()
-            .map(r -> (String) r.getField("event_id")).collect(Collectors.toSet()))
-        .as("scorable events = the backfill's training rows").isEqualTo(scorable);
+    input = Input.generate("input", 50_000, 12);
+    large = Input.generate("large", 200_000, 13);
     model = ModelContract.load(Path.of("..", "model-artifacts"));
     kafka = new EmbeddedKafka().start();
   }
@@ -163,8 +190,8 @@ class FaultToleranceTest {
   void taskFailuresAndALostTaskManagerLoseNothingAndDuplicateNothing() throws Exception {
     String name = "faults";
     Lakehouse lakehouse = Lakehouse.at(tmp.resolve("wh-" + name).toString());
-    int n = records.size();
-    Map<Integer, Long> sent = produce(name, 0, n * 3 / 10);
+    int n = large.size();
+    Map<Integer, Long> sent = produce(large, name, 0, n * 3 / 10);
     lakehouse.ensureTables(StreamingJob.TABLES);
     Table silver = lakehouse.load(LakehouseTable.SILVER_EVENTS);
     Table scores = lakehouse.load(LakehouseTable.GOLD_SESSION_SCORES);
@@ -178,15 +205,15 @@ class FaultToleranceTest {
       // attempt 0 fails on partition 0's first record of part 2, attempt 1 on partition 1's of part 3
       waitFor(() -> InjectFaults.checkpointedIn(name, 0), "attempt 0 completed a checkpoint");
       InjectFaults.arm(name, 0, 0, sent.get(0));
-      sent = produce(name, n * 3 / 10, n * 6 / 10);
+      sent = produce(large, name, n * 3 / 10, n * 6 / 10);
       waitFor(() -> attempt(flink, id) == 1 && InjectFaults.checkpointedIn(name, 1),
           "attempt 1 completed a checkpoint");
       InjectFaults.arm(name, 1, 1, sent.get(1));
-      sent = produce(name, n * 6 / 10, n * 8 / 10);
+      sent = produce(large, name, n * 6 / 10, n * 8 / 10);
       waitFor(() -> attempt(flink, id) == 2 && InjectFaults.checkpointedIn(name, 2),
           "attempt 2 completed a checkpoint");
       Map<Integer, Long> beforePart4 = sent;
-      produce(name, n * 8 / 10, n);
+      produce(large, name, n * 8 / 10, n);
       waitFor(() -> InjectFaults.maxOffset(name, 2, 0) >= beforePart4.get(0)
               || InjectFaults.maxOffset(name, 2, 1) >= beforePart4.get(1),
           "attempt 2 read part 4");
@@ -197,8 +224,8 @@ class FaultToleranceTest {
       flink.terminateTaskManager(0).get(60, TimeUnit.SECONDS);
 
       waitFor(() -> attempt(flink, id) >= 3
-              && BackfillReport.rowCount(StreamingParityTest.refreshed(silver)) >= eventIds.size()
-              && BackfillReport.rowCount(StreamingParityTest.refreshed(scores)) >= scorable.size(),
+              && BackfillReport.rowCount(StreamingParityTest.refreshed(silver)) >= large.eventIds.size()
+              && BackfillReport.rowCount(StreamingParityTest.refreshed(scores)) >= large.scorable.size(),
           "attempt 3 committed everything");
       AccessExecutionGraph running = flink.getExecutionGraph(id).get();
       assertThat(InjectFaults.thrown(name)).as("exceptions injected").isEqualTo(2);
@@ -210,7 +237,7 @@ class FaultToleranceTest {
           SavepointFormatType.CANONICAL).get(240, TimeUnit.SECONDS);
       assertThat(flink.requestJobResult(id).get(60, TimeUnit.SECONDS).isSuccess()).isTrue();
     }
-    assertNothingLostNothingTwice(lakehouse, name);
+    assertNothingLostNothingTwice(large, lakehouse, name);
   }
 
   /**
@@ -223,8 +250,8 @@ class FaultToleranceTest {
   void aBrokerRestartMidRunLosesNothingAndDuplicatesNothing() throws Exception {
     String name = "broker";
     Lakehouse lakehouse = Lakehouse.at(tmp.resolve("wh-" + name).toString());
-    produce(name, 0, records.size());
-    int quarter = distinctIds(0, records.size() / 4);
+    produce(input, name, 0, input.size());
+    int quarter = input.distinctIds(0, input.size() / 4);
     try (MiniCluster flink = cluster(1, 2)) {
       // a broker that is gone shows as a failed delivery within seconds, not minutes
       StreamingJob job = job(name, lakehouse, true, Map.of("request.timeout.ms", "3000",
@@ -245,9 +272,9 @@ class FaultToleranceTest {
       JobResult result = flink.requestJobResult(id).get(240, TimeUnit.SECONDS);
       assertThat(result.isSuccess()).as("job result %s", result.getSerializedThrowable()).isTrue();
       assertThat(BackfillReport.rowCount(StreamingParityTest.refreshed(silver)))
-          .isEqualTo(eventIds.size());
+          .isEqualTo(input.eventIds.size());
     }
-    assertNothingLostNothingTwice(lakehouse, name);
+    assertNothingLostNothingTwice(input, lakehouse, name);
   }
 
   /**
@@ -274,14 +301,14 @@ class FaultToleranceTest {
 
   static void rescale(String name, TableMaintenancePlan maintenance) throws Exception {
     Lakehouse lakehouse = Lakehouse.at(tmp.resolve("wh-" + name).toString());
-    int third = records.size() / 3;
-    int[] ends = {third, 2 * third, records.size()};
+    int third = input.size() / 3;
+    int[] ends = {third, 2 * third, input.size()};
     int[] parallelism = {1, 2, 1};
     String savepoints = tmp.resolve("savepoints-" + name).toUri().toString();
     lakehouse.ensureTables(StreamingJob.TABLES);
     Table silver = lakehouse.load(LakehouseTable.SILVER_EVENTS);
     Table scores = lakehouse.load(LakehouseTable.GOLD_SESSION_SCORES);
-    produce(name, 0, ends[0]);
+    produce(input, name, 0, ends[0]);
     String savepoint = null;
     try (MiniCluster flink = cluster(1, 2)) {
       for (int run = 0; run < 3; run++) {
@@ -296,10 +323,10 @@ class FaultToleranceTest {
         waitFor(() -> flink.getJobStatus(id).get() == JobStatus.RUNNING
             && maxParallelism(flink.getExecutionGraph(id).get()) > 0, "run " + run + " running");
         if (run > 0) {
-          produce(name, ends[run - 1], ends[run]);
+          produce(input, name, ends[run - 1], ends[run]);
         }
-        int distinct = distinctIds(0, ends[run]);
-        int scored = scorableIds(0, ends[run]);
+        int distinct = input.distinctIds(0, ends[run]);
+        int scored = input.scorableIds(0, ends[run]);
         waitFor(() -> BackfillReport.rowCount(StreamingParityTest.refreshed(silver)) >= distinct
                 && BackfillReport.rowCount(StreamingParityTest.refreshed(scores)) >= scored,
             "run " + run + " committed its part");
@@ -312,7 +339,7 @@ class FaultToleranceTest {
         assertThat(flink.requestJobResult(id).get(60, TimeUnit.SECONDS).isSuccess()).isTrue();
       }
     }
-    assertNothingLostNothingTwice(lakehouse, name);
+    assertNothingLostNothingTwice(input, lakehouse, name);
   }
 
   /**
@@ -370,25 +397,26 @@ class FaultToleranceTest {
   }
 
   /** The checks every run must pass. */
-  static void assertNothingLostNothingTwice(Lakehouse lakehouse, String name) throws Exception {
+  static void assertNothingLostNothingTwice(Input in, Lakehouse lakehouse, String name)
+      throws Exception {
     List<Record> bronze = StreamingParityTest.read(lakehouse.load(LakehouseTable.BRONZE_RAW));
     assertOnceEach("bronze: records by partition:offset", bronze.stream()
         .map(r -> r.getField("source_partition") + ":" + r.getField("source_offset")).toList(),
         sentPositions(name));
-    assertOnceEach("silver: event ids", ids(lakehouse, LakehouseTable.SILVER_EVENTS), eventIds);
+    assertOnceEach("silver: event ids", ids(lakehouse, LakehouseTable.SILVER_EVENTS), in.eventIds);
     assertThat(StreamingParityTest.read(lakehouse.load(LakehouseTable.SILVER_REJECTED)))
-        .as("rejected: every bad row once").hasSize(invalid);
+        .as("rejected: every bad row once").hasSize(in.invalid);
     assertOnceEach("gold.session_scores: event ids", ids(lakehouse, LakehouseTable.GOLD_SESSION_SCORES),
-        scorable);
+        in.scorable);
     for (FeatureSet set : FeatureSet.values()) {
       LakehouseTable t = LakehouseTable.metricsOf(set);
       assertThat(sortedRows(lakehouse, t)).as("%s equals the backfill's", t.qualifiedName())
-          .containsExactlyElementsOf(oracle.get(set));
+          .containsExactlyElementsOf(in.oracle.get(set));
     }
     List<String> keys = kafka.readToEnd(name + "-scores", READ_COMMITTED).stream()
         .map(r -> new String(r.key(), StandardCharsets.UTF_8)).collect(Collectors.toList());
     assertOnceEach("scores topic read committed (open transactions: " + kafka.openTransactions()
-        + "): event ids", keys, scorable);
+        + "): event ids", keys, in.scorable);
   }
 
   /** {@code actual} holds each of {@code expected} exactly once and nothing else (linear time). */
@@ -429,24 +457,16 @@ class FaultToleranceTest {
         .collect(Collectors.toList());
   }
 
-  static int distinctIds(int from, int to) {
-    return (int) recordIds.subList(from, to).stream().filter(id -> id != null).distinct().count();
-  }
-
-  static int scorableIds(int from, int to) {
-    return (int) recordIds.subList(from, to).stream().filter(scorable::contains).distinct().count();
-  }
-
   /**
    * Sends records [from, to) to the run's topic (created with two partitions on the first call);
    * returns the number of records per partition after the send.
    */
-  static Map<Integer, Long> produce(String name, int from, int to) throws Exception {
+  static Map<Integer, Long> produce(Input in, String name, int from, int to) throws Exception {
     String topic = name + "-in";
     if (from == 0) {
       kafka.createTopic(topic, 2);
     }
-    kafka.produce(topic, records.subList(from, to));
+    kafka.produce(topic, in.records.subList(from, to));
     return partitionSizes(topic);
   }
 
