@@ -89,9 +89,9 @@ public final class FeaturePipeline {
   /**
    * @param goldFlushMillis STREAMING: emit each key's gold row at most once per this interval
    *     (0 = with every change); BATCH emits one row per key at the end and ignores it
-   * @param bufferTimeoutMillis STREAMING: network buffer timeout of the shuffles into the keyed
-   *     stages, the path of an event to its score (negative = the environment's); other outputs
-   *     keep the environment's
+   * @param bufferTimeoutMillis STREAMING: network buffer timeout of the operators whose output
+   *     is shuffled into the next keyed stage, the path of an event to its score (negative = the
+   *     environment's); the last stage and everything else keep the environment's
    */
   public static Outputs build(DataStream<IngestedRecord> ingested, SessionPolicy policy,
       ExecutionMode mode, long goldFlushMillis, long bufferTimeoutMillis) {

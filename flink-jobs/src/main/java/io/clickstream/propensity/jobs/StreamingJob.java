@@ -83,10 +83,10 @@ public final class StreamingJob {
     env.enableCheckpointing(b.checkpointInterval.toMillis(), CheckpointingMode.EXACTLY_ONCE);
     // keyed state must be laid out as the warm-start savepoint writes it
     env.setMaxParallelism(WarmStartJob.MAX_PARALLELISM);
-    // No job-wide buffer timeout: only the hops a click takes to its score flush early (see
-    // addTo). Every other edge (to the table writers, table maintenance) keeps the cluster's
-    // timeout (Flink's default: 100 ms); a short one there put a flusher thread waking every few
-    // ms on each of ~300 edges, and tiny buffers through the writers.
+    // No job-wide buffer timeout: only the shuffles a click takes to its score flush early (see
+    // addTo). Most other edges (to the table writers, table maintenance) keep the cluster's
+    // timeout (Flink's default: 100 ms); a short one everywhere put a flusher thread waking every
+    // few ms on each of ~300 edges, and tiny buffers through the writers.
     // as in BATCH (BackfillJob#batchEnvironment): no function keeps or mutates a record it has
     // passed on, so chained operators can skip the defensive copy (notably of each RowData before
     // its Iceberg writer)

@@ -164,7 +164,7 @@ public final class Lakehouse {
 
   <T> void write(DataStream<T> stream, MapFunction<T, RowData> toRow, LakehouseTable t,
       boolean upsert, String branch, Writer marker) {
-    IcebergSink.Builder sink = IcebergSink.forRowData(rows(stream, toRow, t, upsert))
+    IcebergSink.Builder sink = IcebergSink.forRowData(rows(stream, toRow, t))
         .tableLoader(tableLoader(t))
         .uidSuffix(t.qualifiedName());
     // explicit both ways: the gold tables declare write.upsert.enabled for SQL writers, and a
@@ -186,8 +186,7 @@ public final class Lakehouse {
   /**
    * Writers in their own tasks (streaming): an Iceberg writer flushes its files on every
    * checkpoint; chained to the feature or scoring operators it would stall them for that time.
-   * The conversion to table rows stays chained to the producing operator, so that the edge to the
-   * writer is the conversion's, with the environment's buffer timeout, whatever the producer's.
+   * The conversion to table rows runs in the writer's task too, off the producer's thread.
    */
   public Lakehouse decoupleWriters(boolean decouple) {
     this.decoupleWriters = decouple;
@@ -195,15 +194,16 @@ public final class Lakehouse {
   }
 
   private <T> DataStream<RowData> rows(DataStream<T> stream, MapFunction<T, RowData> toRow,
-      LakehouseTable t, boolean keyed) {
-    DataStream<RowData> rows = stream
+      LakehouseTable t) {
+    var rows = stream
         .map(toRow)
         .name("to-" + t.qualifiedName())
         .uid("to-" + t.qualifiedName())
         .returns(InternalTypeInfo.of(FlinkSchemaUtil.convert(t.schema())));
-    // the sink keys upserts by their key, which starts a new chain anyway; appends would be
-    // chained: rescale keeps them subtask-to-subtask, in a task of their own
-    return decoupleWriters && !keyed ? rows.rescale() : rows;
+    if (decoupleWriters) {
+      rows.startNewChain();
+    }
+    return rows;
   }
 
   /** Like {@link #append}, but rows replace earlier rows with the same key (gold metric tables). */
