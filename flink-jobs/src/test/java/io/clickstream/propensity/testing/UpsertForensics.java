@@ -14,6 +14,9 @@ import org.apache.iceberg.DataFile;
 import org.apache.iceberg.DeleteFile;
 import org.apache.iceberg.FileContent;
 import org.apache.iceberg.FileScanTask;
+import org.apache.iceberg.ManifestFile;
+import org.apache.iceberg.ManifestFiles;
+import org.apache.iceberg.ManifestReader;
 import org.apache.iceberg.MetadataColumns;
 import org.apache.iceberg.Schema;
 import org.apache.iceberg.Snapshot;
@@ -71,7 +74,6 @@ public final class UpsertForensics {
     try (CloseableIterable<FileScanTask> tasks = table.newScan().planFiles()) {
       for (FileScanTask task : tasks) {
         DataFile file = task.file();
-        task.deletes().forEach(d -> deletes.putIfAbsent(d.location(), d));
         long pos = 0;
         for (Record r : readRaw(table, file, table.schema())) {
           List<String> key = key(r, keyColumns);
@@ -88,7 +90,19 @@ public final class UpsertForensics {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    out.append("delete files of those data files that mention the keys or rows:\n");
+    // every live delete file, also those that do not apply to a file holding the key (a delete
+    // with the same sequence number as the data it should remove)
+    if (table.currentSnapshot() != null) {
+      for (ManifestFile manifest : table.currentSnapshot().deleteManifests(table.io())) {
+        try (ManifestReader<DeleteFile> reader =
+            ManifestFiles.readDeleteManifest(manifest, table.io(), table.specs())) {
+          reader.forEach(d -> deletes.putIfAbsent(d.location(), d.copy()));
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      }
+    }
+    out.append("live delete files that mention the keys or those rows:\n");
     for (DeleteFile d : deletes.values()) {
       if (d.content() == FileContent.EQUALITY_DELETES) {
         Schema eqSchema = TypeUtil.select(table.schema(), Set.copyOf(d.equalityFieldIds()));
