@@ -136,11 +136,21 @@ public final class CatalogConfig implements java.io.Serializable {
       return CatalogLoader.custom(name, properties, hadoop, properties.get(CatalogProperties.CATALOG_IMPL));
     }
     switch (type) {
-      case CatalogUtil.ICEBERG_CATALOG_TYPE_HADOOP: return CatalogLoader.hadoop(name, hadoop, properties);
+      case CatalogUtil.ICEBERG_CATALOG_TYPE_HADOOP: return CatalogLoader.hadoop(name, hadoop, withCommitLocks());
       case CatalogUtil.ICEBERG_CATALOG_TYPE_HIVE: return CatalogLoader.hive(name, hadoop, properties);
       case CatalogUtil.ICEBERG_CATALOG_TYPE_REST: return CatalogLoader.rest(name, hadoop, properties);
       default: return CatalogLoader.custom(name, withoutType(), hadoop, implOf(type));
     }
+  }
+
+  /**
+   * The properties with {@link JvmCommitLocks} as the Hadoop catalog's commit lock, unless one is
+   * configured: Iceberg's default is cleared by the close of any Hadoop catalog in the JVM.
+   */
+  private Map<String, String> withCommitLocks() {
+    Map<String, String> p = new HashMap<>(properties);
+    p.putIfAbsent(CatalogProperties.LOCK_IMPL, JvmCommitLocks.class.getName());
+    return p;
   }
 
   private Map<String, String> withoutType() {
