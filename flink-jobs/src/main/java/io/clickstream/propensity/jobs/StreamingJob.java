@@ -26,6 +26,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
@@ -118,7 +120,9 @@ public final class StreamingJob {
         .setProperties(kafkaProperties())
         .setProperty("partition.discovery.interval.ms", "60000");
     if (b.bounded) {
-      sourceBuilder.setBounded(OffsetsInitializer.latest());
+      // the end offsets of now, fixed in the job: with OffsetsInitializer.latest() every restart
+      // of a reader asks again, and a broker that has just restarted can answer with an older end
+      sourceBuilder.setBounded(OffsetsInitializer.offsets(endOffsets()));
     }
     KafkaSource<IngestedRecord> source = sourceBuilder.build();
     WatermarkStrategy<IngestedRecord> watermarks = WatermarkStrategy
@@ -219,6 +223,35 @@ public final class StreamingJob {
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    } catch (TimeoutException e) {
+      throw new IllegalStateException("Kafka at " + b.bootstrapServers + " did not answer within "
+          + "30 s: check the bootstrap servers and the Kafka client's security properties", e);
+    }
+  }
+
+  /**
+   * The input topic's end offset per partition, for a bounded run.
+   *
+   * @throws IllegalStateException when Kafka does not answer within 30 s or the topic is missing
+   */
+  private Map<TopicPartition, Long> endOffsets() {
+    Properties p = kafkaProperties();
+    p.put("bootstrap.servers", b.bootstrapServers);
+    try (Admin admin = Admin.create(p)) {
+      Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+      admin.describeTopics(List.of(b.topic)).allTopicNames().get(30, TimeUnit.SECONDS)
+          .get(b.topic).partitions()
+          .forEach(info -> latest.put(new TopicPartition(b.topic, info.partition()), OffsetSpec.latest()));
+      Map<TopicPartition, Long> ends = new HashMap<>();
+      admin.listOffsets(latest).all().get(30, TimeUnit.SECONDS)
+          .forEach((tp, info) -> ends.put(tp, info.offset()));
+      return ends;
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("cannot read the end offsets of topic " + b.topic + " at "
+          + b.bootstrapServers + ": " + e.getCause().getMessage(), e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while reading the end offsets of " + b.topic, e);
     } catch (TimeoutException e) {
       throw new IllegalStateException("Kafka at " + b.bootstrapServers + " did not answer within "
           + "30 s: check the bootstrap servers and the Kafka client's security properties", e);
