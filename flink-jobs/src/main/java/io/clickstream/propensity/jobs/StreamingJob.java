@@ -26,9 +26,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -203,9 +203,7 @@ public final class StreamingJob {
    * @throws IllegalStateException when Kafka does not answer within 30 s
    */
   public void createScoresTopic() {
-    Properties p = kafkaProperties();
-    p.put("bootstrap.servers", b.bootstrapServers);
-    try (Admin admin = Admin.create(p)) {
+    try (Admin admin = admin()) {
       var names = admin.listTopics().names().get(30, TimeUnit.SECONDS);
       if (names.contains(b.scoresTopic)) {
         return;
@@ -224,8 +222,7 @@ public final class StreamingJob {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (TimeoutException e) {
-      throw new IllegalStateException("Kafka at " + b.bootstrapServers + " did not answer within "
-          + "30 s: check the bootstrap servers and the Kafka client's security properties", e);
+      throw noAnswer(e);
     }
   }
 
@@ -235,9 +232,7 @@ public final class StreamingJob {
    * @throws IllegalStateException when Kafka does not answer within 30 s or the topic is missing
    */
   private Map<TopicPartition, Long> endOffsets() {
-    Properties p = kafkaProperties();
-    p.put("bootstrap.servers", b.bootstrapServers);
-    try (Admin admin = Admin.create(p)) {
+    try (Admin admin = admin()) {
       Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
       admin.describeTopics(List.of(b.topic)).allTopicNames().get(30, TimeUnit.SECONDS)
           .get(b.topic).partitions()
@@ -253,9 +248,20 @@ public final class StreamingJob {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while reading the end offsets of " + b.topic, e);
     } catch (TimeoutException e) {
-      throw new IllegalStateException("Kafka at " + b.bootstrapServers + " did not answer within "
-          + "30 s: check the bootstrap servers and the Kafka client's security properties", e);
+      throw noAnswer(e);
     }
+  }
+
+  /** An admin client with the job's Kafka properties; its calls here wait up to 30 s. */
+  private Admin admin() {
+    Properties p = kafkaProperties();
+    p.put("bootstrap.servers", b.bootstrapServers);
+    return Admin.create(p);
+  }
+
+  private IllegalStateException noAnswer(TimeoutException e) {
+    return new IllegalStateException("Kafka at " + b.bootstrapServers + " did not answer within "
+        + "30 s: check the bootstrap servers and the Kafka client's security properties", e);
   }
 
   private Properties kafkaProperties() {
