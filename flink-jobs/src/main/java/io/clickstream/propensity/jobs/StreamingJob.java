@@ -6,6 +6,7 @@ import io.clickstream.propensity.events.KafkaClickstreamDeserializer;
 import io.clickstream.propensity.features.ExecutionMode;
 import io.clickstream.propensity.features.SessionPolicy;
 import io.clickstream.propensity.kafka.KafkaNames;
+import io.clickstream.propensity.lakehouse.EndAfterCheckpointSource;
 import io.clickstream.propensity.lakehouse.Lakehouse;
 import io.clickstream.propensity.lakehouse.LakehouseTable;
 import io.clickstream.propensity.lakehouse.TableMaintenancePlan;
@@ -129,6 +130,11 @@ public final class StreamingJob {
         .<IngestedRecord>forBoundedOutOfOrderness(b.outOfOrderness)
         .withTimestampAssigner(new EventTimeOrMin())
         .withIdleness(b.idleness);
+    if (b.bounded) {
+      // else Iceberg's sinks can drop the last files of a run restored near its end
+      return env.fromSource(new EndAfterCheckpointSource<>(source, source.getProducedType()),
+          watermarks, "kafka-" + b.topic).uid("kafka-source");
+    }
     return env.fromSource(source, watermarks, "kafka-" + b.topic).uid("kafka-source");
   }
 

@@ -273,6 +273,8 @@ class FaultToleranceTest {
       JobResult result = flink.requestJobResult(id).get(240, TimeUnit.SECONDS);
       assertThat(result.isSuccess()).as("job result %s", result.getSerializedThrowable()).isTrue();
       assertThat(BackfillReport.rowCount(StreamingParityTest.refreshed(silver)))
+          .as(() -> "silver after the run\n" + UpsertForensics.history(silver)
+              + UpsertForensics.history(lakehouse.load(LakehouseTable.BRONZE_RAW)))
           .isEqualTo(input.eventIds.size());
     }
     assertNothingLostNothingTwice(input, lakehouse, name);

@@ -154,6 +154,21 @@ public final class UpsertForensics {
         + ", manifest lists of no snapshot (a commit replaced by another) " + lostCommits(table);
   }
 
+  /** One line per snapshot, oldest first: operation, Flink job and checkpoint, records added and total. */
+  public static String history(Table table) {
+    table.refresh();
+    StringBuilder out = new StringBuilder(table.name()).append(" history:\n");
+    for (Snapshot s : table.snapshots()) {
+      Map<String, String> m = s.summary();
+      out.append("  ").append(s.sequenceNumber()).append(' ').append(s.operation())
+          .append(" job ").append(abbreviate(String.valueOf(m.get("flink.job-id"))))
+          .append(" ckpt ").append(m.get("flink.max-committed-checkpoint-id"))
+          .append(" +").append(m.get("added-records")).append(" = ").append(m.get("total-records"))
+          .append('\n');
+    }
+    return out.toString();
+  }
+
   /**
    * Manifest lists in a local table's metadata folder that no snapshot references: a commit whose
    * metadata file another commit replaced (failed attempts delete theirs). Empty for other file
