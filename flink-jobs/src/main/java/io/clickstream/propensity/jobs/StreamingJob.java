@@ -121,8 +121,8 @@ public final class StreamingJob {
         .setProperties(kafkaProperties())
         .setProperty("partition.discovery.interval.ms", "60000");
     if (b.bounded) {
-      // the end offsets of now, fixed in the job: with OffsetsInitializer.latest() every restart
-      // of a reader asks again, and a broker that has just restarted can answer with an older end
+      // the end offsets of now, fixed in the job: with OffsetsInitializer.latest() a split
+      // assigned again after a failure would run to the end of that later moment instead
       sourceBuilder.setBounded(OffsetsInitializer.offsets(endOffsets()));
     }
     KafkaSource<IngestedRecord> source = sourceBuilder.build();
