@@ -231,7 +231,8 @@ final class BenchTables implements Callable<Integer> {
         events, rate, minutes, checkpoint.toMillis(), COMMITS_PER_HOUR);
     out.printf("maintenance on = %s (intervals scaled by %.3f)%n%n", on.describe(), minutes / 60.0);
     List<String> names = new ArrayList<>(sides.keySet());
-    out.printf("%-36s", "table: data files / delete files / snapshots / rows");
+    // rows stored: upserted rows count until a compaction drops the ones their deletes hide
+    out.printf("%-36s", "table: data files / delete files / snapshots / rows stored");
     names.forEach(n -> out.printf(" %30s", n));
     out.println();
     for (String table : sides.get(names.get(0)).tables.keySet()) {
