@@ -36,6 +36,7 @@ import org.slf4j.LoggerFactory;
 import org.apache.flink.api.common.eventtime.SerializableTimestampAssigner;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
@@ -125,16 +126,15 @@ public final class StreamingJob {
       // assigned again after a failure would run to the end of that later moment instead
       sourceBuilder.setBounded(OffsetsInitializer.offsets(endOffsets()));
     }
-    KafkaSource<IngestedRecord> source = sourceBuilder.build();
+    KafkaSource<IngestedRecord> kafka = sourceBuilder.build();
+    // bounded: else Iceberg's sinks can drop the last files of a run restored near its end
+    Source<IngestedRecord, ?, ?> source = b.bounded
+        ? new EndAfterCheckpointSource<>(kafka, kafka.getProducedType())
+        : kafka;
     WatermarkStrategy<IngestedRecord> watermarks = WatermarkStrategy
         .<IngestedRecord>forBoundedOutOfOrderness(b.outOfOrderness)
         .withTimestampAssigner(new EventTimeOrMin())
         .withIdleness(b.idleness);
-    if (b.bounded) {
-      // else Iceberg's sinks can drop the last files of a run restored near its end
-      return env.fromSource(new EndAfterCheckpointSource<>(source, source.getProducedType()),
-          watermarks, "kafka-" + b.topic).uid("kafka-source");
-    }
     return env.fromSource(source, watermarks, "kafka-" + b.topic).uid("kafka-source");
   }
 
