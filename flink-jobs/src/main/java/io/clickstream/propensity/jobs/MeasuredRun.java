@@ -30,11 +30,14 @@ public final class MeasuredRun {
     public final String name;
     public final int parallelism;
     public final long millis;
+    /** When its first subtask started running, from the job's submission. */
+    public final long startMillis;
 
-    Stage(String name, int parallelism, long millis) {
+    Stage(String name, int parallelism, long millis, long startMillis) {
       this.name = name;
       this.parallelism = parallelism;
       this.millis = millis;
+      this.startMillis = startMillis;
     }
   }
 
@@ -78,18 +81,22 @@ public final class MeasuredRun {
           }
           last = Math.max(last, finished);
         }
-        stages.add(new Stage(v.getName(), v.getParallelism(), first == Long.MAX_VALUE ? 0 : last - first));
+        boolean ran = first != Long.MAX_VALUE;
+        stages.add(new Stage(v.getName(), v.getParallelism(), ran ? last - first : 0,
+            ran ? first - start : 0));
       }
       return new MeasuredRun(result, wall, stages);
     }
   }
 
   public void printStages(PrintStream out) {
-    out.println("Wall time per stage (job vertex, chained operators; BATCH stages run one after another):");
+    out.println("Wall time per stage (job vertex, chained operators), from when its first subtask"
+        + " started, seconds after submission:");
     for (Stage s : stages) {
       if (s.millis >= 50) {
         String name = s.name.length() > 90 ? s.name.substring(0, 87) + "..." : s.name;
-        out.printf("  %7.1f s  x%d  %s%n", s.millis / 1000.0, s.parallelism, name);
+        out.printf("  %7.1f s  from %5.1f s  x%d  %s%n", s.millis / 1000.0, s.startMillis / 1000.0,
+            s.parallelism, name);
       }
     }
   }
