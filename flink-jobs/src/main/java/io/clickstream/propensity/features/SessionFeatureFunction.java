@@ -2,15 +2,7 @@ package io.clickstream.propensity.features;
 
 import io.clickstream.propensity.events.ClickEvent;
 import io.clickstream.propensity.events.serde.PipelineSerializers;
-import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import org.apache.flink.api.common.functions.OpenContext;
-import org.apache.flink.api.common.state.ListState;
-import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
@@ -25,16 +17,9 @@ import org.apache.flink.util.OutputTag;
  * The cart stage, keyed by cart: the live session sets cart and cart-product (docs/features.md,
  * Session sets), each counted by its {@link SessionCounter}. A cart-product key is a sub-key of
  * its cart, so one stage computes both. The stage also removes exact duplicates (same event_id),
- * which always share a cart. One implementation per {@link ExecutionMode}:
- *
- * <ul>
- *   <li>{@link Streaming}: each event is counted and emitted on arrival; each cart-product's state
- *       is one entry of its cart's map state, and one expiry timer per cart clears what expired.
- *   <li>{@link Batch}: Flink's batch shuffle does not order ties, so a cart's events are buffered
- *       until the end of the key, sorted into canonical order (event time, source position) and
- *       replayed: each cart-product key's events in that order, then the cart's. Sets the training
- *       label and emits each key's gold row and final state.
- * </ul>
+ * which always share a cart. {@link Streaming} counts and emits each event on arrival; each
+ * cart-product's state is one entry of its cart's map state, and one expiry timer per cart clears
+ * what expired. In BATCH the cart sets are counted by {@link BatchUserStage}, keyed by user.
  */
 public abstract class SessionFeatureFunction
     extends KeyedProcessFunction<String, FeaturedEvent, FeaturedEvent> {
@@ -67,15 +52,6 @@ public abstract class SessionFeatureFunction
     return new Streaming(policy, cartRows, cartProductRows);
   }
 
-  /**
-   * The BATCH cart stage: gold rows of carts on {@code cartRows}, of cart-products on
-   * {@code cartProductRows}, the final states of both on {@link #finalStateTag()}.
-   */
-  public static Batch batch(SessionPolicy policy, OutputTag<KeyMetrics> cartRows,
-      OutputTag<KeyMetrics> cartProductRows) {
-    return new Batch(policy, cartRows, cartProductRows);
-  }
-
   // The streaming state, declared once: the warm start (StateBootstrap.Cart) writes the same.
 
   static ValueStateDescriptor<SessionState> stateDescriptor() {
@@ -97,7 +73,10 @@ public abstract class SessionFeatureFunction
     return Math.multiplyExact(s.expiresAfter(policy), 1000L) + 1;
   }
 
-  /** Side output of the final state of every cart and cart-product key (BATCH): the warm start's input. */
+  /**
+   * Side output of the final state of every cart and cart-product key (BATCH, {@link
+   * BatchUserStage}): the warm start's input.
+   */
   public static OutputTag<SessionSeed> finalStateTag() {
     return new OutputTag<>(
         FeatureSet.CART.prefix() + "-final-state", Types.POJO(SessionSeed.class));
@@ -214,100 +193,6 @@ public abstract class SessionFeatureFunction
       } else {
         cartProducts.clear(); // an emptied map would otherwise stay an entry of the state
       }
-    }
-  }
-
-  /** BATCH: buffers each cart until the end of input, then replays it in canonical order. */
-  public static final class Batch extends SessionFeatureFunction {
-    private static final long serialVersionUID = 1L;
-    private static final long END_OF_INPUT = Long.MAX_VALUE;
-
-    /** Built once: Types.POJO runs the type extractor, far too slow to call per key. */
-    private final OutputTag<SessionSeed> finalStates = finalStateTag();
-    private transient ListState<FeaturedEvent> buffer;
-
-    private Batch(SessionPolicy policy, OutputTag<KeyMetrics> cartRows,
-        OutputTag<KeyMetrics> cartProductRows) {
-      super(policy, cartRows, cartProductRows);
-    }
-
-    @Override
-    public void open(OpenContext openContext) {
-      super.open(openContext);
-      buffer = getRuntimeContext().getListState(new ListStateDescriptor<>(
-          FeatureSet.CART.prefix() + "-buffer", FeatureSerializers.FEATURED_EVENT));
-    }
-
-    @Override
-    public void processElement(FeaturedEvent value, Context ctx, Collector<FeaturedEvent> out)
-        throws Exception {
-      buffer.add(value);
-      ctx.timerService().registerEventTimeTimer(END_OF_INPUT);
-    }
-
-    @Override
-    public void onTimer(long timestamp, OnTimerContext ctx, Collector<FeaturedEvent> out)
-        throws Exception {
-      List<FeaturedEvent> events = new ArrayList<>();
-      for (FeaturedEvent e : buffer.get()) {
-        events.add(e);
-      }
-      buffer.clear();
-      events.sort((a, b) -> ClickEvent.compareCanonical(a.event, b.event));
-      events = withoutDuplicates(events, ctx);
-      if (events.isEmpty()) {
-        return;
-      }
-      // each product's events, in the cart's canonical order, are exactly its cart-product key's
-      Map<Long, List<FeaturedEvent>> byProduct = new LinkedHashMap<>();
-      for (FeaturedEvent e : events) {
-        byProduct.computeIfAbsent(e.event.productId, k -> new ArrayList<>()).add(e);
-      }
-      for (List<FeaturedEvent> productEvents : byProduct.values()) {
-        TrainingLabel.label(productEvents);
-        emit(cartProduct, replay(cartProduct, productEvents), ctx, cartProductRows);
-      }
-      SessionState cartState = replay(cart, events);
-      // the streaming cart stage keeps the ids it has seen to remove later duplicates
-      cartState.seenIds = new SeenIds();
-      for (FeaturedEvent e : events) {
-        cartState.seenIds.add(e.event.eventId);
-      }
-      emit(cart, cartState, ctx, cartRows);
-      for (FeaturedEvent e : events) {
-        out.collect(e);
-      }
-    }
-
-    /** The first occurrence (canonical order) of each event id; the others go to DUPLICATES. */
-    private List<FeaturedEvent> withoutDuplicates(List<FeaturedEvent> sorted, OnTimerContext ctx) {
-      Set<String> seen = new HashSet<>();
-      List<FeaturedEvent> distinct = new ArrayList<>(sorted.size());
-      for (FeaturedEvent e : sorted) {
-        if (seen.add(e.event.eventId)) {
-          distinct.add(e);
-        } else {
-          ctx.output(DUPLICATES, e.event);
-          duplicates.inc();
-        }
-      }
-      return distinct;
-    }
-
-    /** Counts one key's events, given in canonical order. */
-    private static SessionState replay(SessionCounter counter, List<FeaturedEvent> events) {
-      SessionState state = new SessionState();
-      for (FeaturedEvent e : events) {
-        counter.count(state, e);
-      }
-      return state;
-    }
-
-    /** A key's gold row and final state. */
-    private void emit(SessionCounter counter, SessionState state, OnTimerContext ctx,
-        OutputTag<KeyMetrics> rows) {
-      ctx.output(rows, counter.row(state));
-      ctx.output(finalStates, counter.seed(state));
     }
   }
 }

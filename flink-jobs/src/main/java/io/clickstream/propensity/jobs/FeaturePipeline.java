@@ -4,6 +4,7 @@ import io.clickstream.propensity.events.ClickEvent;
 import io.clickstream.propensity.events.IngestedRecord;
 import io.clickstream.propensity.events.RejectReason;
 import io.clickstream.propensity.events.serde.PipelineSerializers;
+import io.clickstream.propensity.features.BatchUserStage;
 import io.clickstream.propensity.features.DailyFeatureFunction;
 import io.clickstream.propensity.features.DailySeed;
 import io.clickstream.propensity.features.ExecutionMode;
@@ -39,16 +40,18 @@ import org.apache.flink.util.OutputTag;
  * and the five sets' current state out. Sources and sinks are the caller's (files or Kafka in,
  * Iceberg or test collectors out).
  *
- * <p>Three keyed stages compute the five sets: the sub-key sets ride along with their parent key's
- * stage (cart-product with cart, user-product with user), the same rules with two shuffles fewer.
- * Stage order matters for streaming: the cart stage is keyed right after the source, so a cart's
- * events reach it in Kafka offset order (the topic is keyed by user_id); the daily sets are
- * order-insensitive within a day.
+ * <p>In STREAMING three keyed stages compute the five sets: the sub-key sets ride along with their
+ * parent key's stage (cart-product with cart, user-product with user), the same rules with two
+ * shuffles fewer. Stage order matters for streaming: the cart stage is keyed right after the
+ * source, so a cart's events reach it in Kafka offset order (the topic is keyed by user_id); the
+ * daily sets are order-insensitive within a day. In BATCH a cart is also a sub-key of its user:
+ * one stage keyed by user ({@link BatchUserStage}) computes the four user and cart sets, then the
+ * product stage; one sort of the whole input fewer.
  */
 public final class FeaturePipeline {
   private FeaturePipeline() {}
 
-  /** The keyed stages, in pipeline order, each named by the set it is keyed by. */
+  /** The keyed stages of the streaming job, in pipeline order, each named by the set it is keyed by. */
   public static final List<FeatureSet> STAGES =
       List.of(FeatureSet.CART, FeatureSet.USER, FeatureSet.PRODUCT);
 
@@ -108,25 +111,32 @@ public final class FeaturePipeline {
       stream.setBufferTimeout(bufferTimeoutMillis);
     }
 
-    KeyedStream<FeaturedEvent, String> byCart =
-        stream.keyBy(new SetKey(FeatureSet.CART), PipelineSerializers.STRING_KEY);
     OutputTag<KeyMetrics> cartRows = metricsTag(FeatureSet.CART);
     OutputTag<KeyMetrics> cartProductRows = metricsTag(FeatureSet.CART_PRODUCT);
-    SingleOutputStreamOperator<FeaturedEvent> cart = batch
-        ? stage(byCart, SessionFeatureFunction.batch(policy, cartRows, cartProductRows),
-            FeatureSet.CART, FeatureSet.CART_PRODUCT)
-        : stage(byCart, SessionFeatureFunction.streaming(policy, cartRows, cartProductRows),
-            flushMillis, FeatureSet.CART, FeatureSet.CART_PRODUCT);
-    if (fastHops) {
-      cart.setBufferTimeout(bufferTimeoutMillis);
-    }
-    SingleOutputStreamOperator<FeaturedEvent> user = stage(
-        cart.keyBy(new SetKey.Id(FeatureSet.USER), Types.LONG),
-        DailyFeatureFunction.user(mode, metricsTag(FeatureSet.USER),
-            metricsTag(FeatureSet.USER_PRODUCT)),
-        flushMillis, FeatureSet.USER, FeatureSet.USER_PRODUCT);
-    if (fastHops) {
-      user.setBufferTimeout(bufferTimeoutMillis);
+    OutputTag<KeyMetrics> userRows = metricsTag(FeatureSet.USER);
+    OutputTag<KeyMetrics> userProductRows = metricsTag(FeatureSet.USER_PRODUCT);
+    SingleOutputStreamOperator<FeaturedEvent> cart;
+    SingleOutputStreamOperator<FeaturedEvent> user;
+    if (batch) {
+      // one stage keyed by user computes the cart sets too: one sort of the input fewer
+      cart = named(stream.keyBy(new SetKey.Id(FeatureSet.USER), Types.LONG)
+              .process(new BatchUserStage(policy, cartRows, cartProductRows, userRows,
+                  userProductRows)),
+          FeatureSet.CART, FeatureSet.CART_PRODUCT, FeatureSet.USER, FeatureSet.USER_PRODUCT);
+      user = cart;
+    } else {
+      cart = stage(stream.keyBy(new SetKey(FeatureSet.CART), PipelineSerializers.STRING_KEY),
+          SessionFeatureFunction.streaming(policy, cartRows, cartProductRows),
+          flushMillis, FeatureSet.CART, FeatureSet.CART_PRODUCT);
+      if (fastHops) {
+        cart.setBufferTimeout(bufferTimeoutMillis);
+      }
+      user = stage(cart.keyBy(new SetKey.Id(FeatureSet.USER), Types.LONG),
+          DailyFeatureFunction.user(mode, userRows, userProductRows),
+          flushMillis, FeatureSet.USER, FeatureSet.USER_PRODUCT);
+      if (fastHops) {
+        user.setBufferTimeout(bufferTimeoutMillis);
+      }
     }
     SingleOutputStreamOperator<FeaturedEvent> product = stage(
         user.keyBy(new SetKey.Id(FeatureSet.PRODUCT), Types.LONG),
@@ -136,8 +146,8 @@ public final class FeaturePipeline {
     Map<FeatureSet, DataStream<KeyMetrics>> metrics = new EnumMap<>(FeatureSet.class);
     metrics.put(FeatureSet.CART, cart.getSideOutput(cartRows));
     metrics.put(FeatureSet.CART_PRODUCT, cart.getSideOutput(cartProductRows));
-    metrics.put(FeatureSet.USER, user.getSideOutput(metricsTag(FeatureSet.USER)));
-    metrics.put(FeatureSet.USER_PRODUCT, user.getSideOutput(metricsTag(FeatureSet.USER_PRODUCT)));
+    metrics.put(FeatureSet.USER, user.getSideOutput(userRows));
+    metrics.put(FeatureSet.USER_PRODUCT, user.getSideOutput(userProductRows));
     metrics.put(FeatureSet.PRODUCT, product.getSideOutput(metricsTag(FeatureSet.PRODUCT)));
     Outputs outputs = new Outputs(ingested, rejected, product,
         cart.getSideOutput(SessionFeatureFunction.DUPLICATES), metrics);

@@ -357,8 +357,7 @@ class SessionFeatureFunctionTest {
 
   @Test
   void streamingExpiryTimerClearsTheStateOnceTheWatermarkPassesTheTtl() throws Exception {
-    try (KeyedOneInputStreamOperatorTestHarness<String, FeaturedEvent, FeaturedEvent> h =
-        TestEvents.cartStage(P, STREAMING)) {
+    try (var h = TestEvents.cartStage(P, STREAMING)) {
       feed(h, List.of(ev(T0, VIEW, 1, "s", 10, 2), ev(T0 + 10 * DAY, VIEW, 1, "s", 10, 3)));
       assertThat(h.numKeyedStateEntries()).isPositive();
       // the second event moved the expiry to T0 + 40 days

@@ -69,20 +69,35 @@ public final class TestEvents {
     return new OutputTag<>(set.prefix() + "-rows", Types.POJO(KeyMetrics.class));
   }
 
-  /** The production cart stage (cart and cart-product), keyed by cart as in the pipeline; not opened. */
-  public static KeyedOneInputStreamOperatorTestHarness<String, FeaturedEvent, FeaturedEvent>
+  /**
+   * The production stage that counts the cart sets, keyed as in the pipeline; not opened.
+   * STREAMING: the cart stage (cart and cart-product), keyed by cart. BATCH: {@link
+   * BatchUserStage}, keyed by user, which also counts the user sets.
+   */
+  public static KeyedOneInputStreamOperatorTestHarness<?, FeaturedEvent, FeaturedEvent>
       cartStageHarness(SessionPolicy policy, ExecutionMode mode) throws Exception {
     OutputTag<KeyMetrics> cart = rowsTag(FeatureSet.CART);
     OutputTag<KeyMetrics> cartProduct = rowsTag(FeatureSet.CART_PRODUCT);
-    SessionFeatureFunction f = mode == ExecutionMode.BATCH
-        ? SessionFeatureFunction.batch(policy, cart, cartProduct)
-        : SessionFeatureFunction.streaming(policy, cart, cartProduct);
+    if (mode == ExecutionMode.BATCH) {
+      return batchUserStageHarness(policy);
+    }
     return new KeyedOneInputStreamOperatorTestHarness<>(
-        new KeyedProcessOperator<>(f), new SetKey(FeatureSet.CART), PipelineSerializers.STRING_KEY);
+        new KeyedProcessOperator<>(SessionFeatureFunction.streaming(policy, cart, cartProduct)),
+        new SetKey(FeatureSet.CART), PipelineSerializers.STRING_KEY);
   }
 
-  /** The production cart stage, opened. */
-  public static KeyedOneInputStreamOperatorTestHarness<String, FeaturedEvent, FeaturedEvent> cartStage(
+  /** The production BATCH stage of the cart and user sets, keyed by user; not opened. */
+  static KeyedOneInputStreamOperatorTestHarness<Long, FeaturedEvent, FeaturedEvent>
+      batchUserStageHarness(SessionPolicy policy) throws Exception {
+    return new KeyedOneInputStreamOperatorTestHarness<>(
+        new KeyedProcessOperator<>(new BatchUserStage(policy, rowsTag(FeatureSet.CART),
+            rowsTag(FeatureSet.CART_PRODUCT), rowsTag(FeatureSet.USER),
+            rowsTag(FeatureSet.USER_PRODUCT))),
+        new SetKey.Id(FeatureSet.USER), Types.LONG);
+  }
+
+  /** The production stage that counts the cart sets (see {@link #cartStageHarness}), opened. */
+  public static KeyedOneInputStreamOperatorTestHarness<?, FeaturedEvent, FeaturedEvent> cartStage(
       SessionPolicy policy, ExecutionMode mode) throws Exception {
     var h = cartStageHarness(policy, mode);
     h.open();
@@ -90,8 +105,9 @@ public final class TestEvents {
   }
 
   /**
-   * The production daily stage that computes {@code set} (the user stage for user and
-   * user-product, else the product stage), keyed by its Long id as in the pipeline; opened.
+   * The daily function that computes {@code set} (the user stage for user and user-product, else
+   * the product stage), keyed by its Long id as in the pipeline; opened. In BATCH the pipeline
+   * counts the user sets in {@link BatchUserStage}, which applies the same {@link DailyCounter}s.
    */
   public static KeyedOneInputStreamOperatorTestHarness<Long, FeaturedEvent, FeaturedEvent> dailyStage(
       FeatureSet set, ExecutionMode mode) throws Exception {
