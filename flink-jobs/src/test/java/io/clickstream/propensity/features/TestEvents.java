@@ -76,13 +76,12 @@ public final class TestEvents {
    */
   public static KeyedOneInputStreamOperatorTestHarness<?, FeaturedEvent, FeaturedEvent>
       cartStageHarness(SessionPolicy policy, ExecutionMode mode) throws Exception {
-    OutputTag<KeyMetrics> cart = rowsTag(FeatureSet.CART);
-    OutputTag<KeyMetrics> cartProduct = rowsTag(FeatureSet.CART_PRODUCT);
     if (mode == ExecutionMode.BATCH) {
       return batchUserStageHarness(policy);
     }
     return new KeyedOneInputStreamOperatorTestHarness<>(
-        new KeyedProcessOperator<>(SessionFeatureFunction.streaming(policy, cart, cartProduct)),
+        new KeyedProcessOperator<>(SessionFeatureFunction.streaming(policy,
+            rowsTag(FeatureSet.CART), rowsTag(FeatureSet.CART_PRODUCT))),
         new SetKey(FeatureSet.CART), PipelineSerializers.STRING_KEY);
   }
 
