@@ -14,6 +14,7 @@ import org.apache.iceberg.catalog.SupportsNamespaces;
 import org.apache.iceberg.flink.CatalogLoader;
 import org.apache.iceberg.flink.FlinkSchemaUtil;
 import org.apache.iceberg.flink.TableLoader;
+import org.apache.iceberg.flink.sink.FlinkSink;
 import org.apache.iceberg.flink.sink.IcebergSink;
 
 /**
@@ -164,16 +165,46 @@ public final class Lakehouse {
 
   <T> void write(DataStream<T> stream, MapFunction<T, RowData> toRow, LakehouseTable t,
       boolean upsert, String branch, Writer marker) {
-    IcebergSink.Builder sink = IcebergSink.forRowData(rows(stream, toRow, t))
+    DataStream<RowData> rows = rows(stream, toRow, t);
+    if (!upsert && !t.keyColumns().isEmpty()) {
+      writeInserts(rows, t, branch, marker);
+      return;
+    }
+    IcebergSink.Builder sink = IcebergSink.forRowData(rows)
         .tableLoader(tableLoader(t))
         .uidSuffix(t.qualifiedName());
-    // explicit both ways: the gold tables declare write.upsert.enabled for SQL writers, and a
-    // backfill, which writes each key once into an empty branch, must not turn every row into an
-    // equality delete plus an insert
+    // explicit: the gold tables declare write.upsert.enabled for SQL writers
     sink.upsert(upsert);
     if (upsert) {
       sink.equalityFieldColumns(t.keyColumns());
     }
+    if (branch != null) {
+      sink.toBranch(branch);
+    }
+    if (marker != null) {
+      sink.setSnapshotProperty(Writer.PROPERTY, marker.value());
+    }
+    sink.append();
+  }
+
+  /**
+   * Rows that are all new keys of a keyed table (a backfill writes each key once into an empty
+   * branch), as plain data files written where the rows are made. Iceberg's Flink sinks take a
+   * table's identifier fields as equality fields even when they do not upsert, and then write
+   * through an equality-delta writer (it remembers every key written, to turn a later delete of
+   * it into a position delete) behind a shuffle by key. {@link FlinkSink} takes the table its
+   * writers use as given (IcebergSink copies it from the catalog again), so writers given the
+   * table without identifier fields ({@link InsertOnlyTable}) need neither; commits go to the real
+   * table.
+   */
+  private void writeInserts(DataStream<RowData> rows, LakehouseTable t, String branch,
+      Writer marker) {
+    FlinkSink.Builder sink = FlinkSink.forRowData(rows)
+        .tableLoader(tableLoader(t))
+        .table(new InsertOnlyTable(load(t)))
+        .uidPrefix(t.qualifiedName())
+        // explicit: the gold tables declare write.upsert.enabled for SQL writers
+        .upsert(false);
     if (branch != null) {
       sink.toBranch(branch);
     }

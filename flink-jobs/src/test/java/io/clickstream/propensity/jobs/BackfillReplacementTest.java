@@ -20,7 +20,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.CoreOptions;
-import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.iceberg.Table;
@@ -43,7 +42,6 @@ class BackfillReplacementTest {
   private static Configuration conf() {
     Configuration conf = new Configuration();
     conf.set(CoreOptions.DEFAULT_PARALLELISM, 1);
-    conf.set(PipelineOptions.GENERIC_TYPES, false);
     conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
     return conf;
   }

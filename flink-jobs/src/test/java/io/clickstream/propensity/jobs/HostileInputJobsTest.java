@@ -24,7 +24,6 @@ import java.util.stream.Collectors;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.CoreOptions;
-import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.metrics.Counter;
@@ -253,7 +252,6 @@ class HostileInputJobsTest {
   private static Configuration conf() {
     Configuration conf = new Configuration();
     conf.set(CoreOptions.DEFAULT_PARALLELISM, 2);
-    conf.set(PipelineOptions.GENERIC_TYPES, false);
     // any failure, input-caused or not, fails the job and the test: nothing may restart
     conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
     return conf;
