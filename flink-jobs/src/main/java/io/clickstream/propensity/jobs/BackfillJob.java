@@ -127,17 +127,20 @@ public final class BackfillJob {
    */
   public JobExecutionResult run(StreamExecutionEnvironment env, String jobName, PrintStream progress)
       throws Exception {
-    prepareTables();
-    JobExecutionResult result;
-    try {
-      addTo(env);
-      result = JobRunner.runWithProgress(env, jobName, RECORDS_READ, progress);
-    } catch (Exception | Error e) {
-      abandon();
-      throw e;
+    // a local cluster starts while the tables are prepared
+    try (JobRunner.Target target = JobRunner.target(env)) {
+      prepareTables();
+      JobExecutionResult result;
+      try {
+        addTo(env);
+        result = target.run(env, jobName, RECORDS_READ, progress);
+      } catch (Exception | Error e) {
+        abandon();
+        throw e;
+      }
+      publish();
+      return result;
     }
-    publish();
-    return result;
   }
 
   private DataStream<IngestedRecord> readFiles(StreamExecutionEnvironment env) {

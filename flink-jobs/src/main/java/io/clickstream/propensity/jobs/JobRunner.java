@@ -42,9 +42,61 @@ public final class JobRunner {
   public static JobExecutionResult runWithProgress(
       StreamExecutionEnvironment env, String jobName, String readAccumulator, PrintStream progress)
       throws Exception {
-    if (env instanceof LocalStreamEnvironment) {
-      return runLocally(env, jobName, readAccumulator, progress);
+    try (Target target = target(env)) {
+      return target.run(env, jobName, readAccumulator, progress);
     }
+  }
+
+  /**
+   * Where a job of {@code env} (configured as it will run) will execute. For a local environment
+   * its MiniCluster starts at once, in the background: it takes seconds, which the caller can
+   * spend preparing tables and the job graph. Close the target when done (it stops the cluster).
+   */
+  public static Target target(StreamExecutionEnvironment env) {
+    return new Target(env instanceof LocalStreamEnvironment ? startLocalCluster(env) : null);
+  }
+
+  /** A started (or starting) MiniCluster, or the environment's own executor. */
+  public static final class Target implements AutoCloseable {
+    private final CompletableFuture<MiniCluster> cluster;
+
+    private Target(CompletableFuture<MiniCluster> cluster) {
+      this.cluster = cluster;
+    }
+
+    /** {@link JobRunner#runWithProgress}, on this target. */
+    public JobExecutionResult run(StreamExecutionEnvironment env, String jobName,
+        String readAccumulator, PrintStream progress) throws Exception {
+      if (cluster == null) {
+        return runOnExecutor(env, jobName, readAccumulator, progress);
+      }
+      MiniCluster started;
+      try {
+        started = cluster.get();
+      } catch (ExecutionException e) {
+        throw new IllegalStateException("the local Flink cluster did not start: "
+            + rootMessage(e.getCause()), e.getCause());
+      }
+      return runLocally(started, env, jobName, readAccumulator, progress);
+    }
+
+    @Override
+    public void close() throws Exception {
+      if (cluster == null) {
+        return;
+      }
+      MiniCluster started;
+      try {
+        started = cluster.get();
+      } catch (ExecutionException e) {
+        return; // it never ran
+      }
+      started.close();
+    }
+  }
+
+  private static JobExecutionResult runOnExecutor(StreamExecutionEnvironment env, String jobName,
+      String readAccumulator, PrintStream progress) throws Exception {
     long start = System.nanoTime();
     JobClient client = env.executeAsync(jobName);
     CompletableFuture<JobExecutionResult> result = client.getJobExecutionResult();
@@ -78,8 +130,7 @@ public final class JobRunner {
 
   /** As the local executor does (one task manager with as many slots as the job needs), but with
    *  the cluster at hand to ask which stages run. */
-  private static JobExecutionResult runLocally(StreamExecutionEnvironment env, String jobName,
-      String readAccumulator, PrintStream progress) throws Exception {
+  private static CompletableFuture<MiniCluster> startLocalCluster(StreamExecutionEnvironment env) {
     Configuration conf = Configuration.fromMap(env.getConfiguration().toMap());
     if (!conf.contains(RestOptions.BIND_PORT)) {
       conf.set(RestOptions.BIND_PORT, "0");
@@ -88,37 +139,56 @@ public final class JobRunner {
       // running tasks report accumulators with their heartbeats: the count moves every 2 s, not 10
       conf.set(HeartbeatManagerOptions.HEARTBEAT_INTERVAL, Duration.ofSeconds(2));
     }
-    var plan = env.getStreamGraph();
-    plan.setJobName(jobName);
     int slots = Math.max(env.getParallelism(), conf.get(CoreOptions.DEFAULT_PARALLELISM));
     MiniClusterConfiguration cfg = new MiniClusterConfiguration.Builder()
         .setConfiguration(conf)
         .setNumTaskManagers(1)
         .setNumSlotsPerTaskManager(Math.max(1, slots))
         .build();
-    try (MiniCluster cluster = new MiniCluster(cfg)) {
-      cluster.start();
-      long start = System.currentTimeMillis();
-      JobID id = cluster.submitJob(plan).get().getJobID();
-      CompletableFuture<JobResult> result = cluster.requestJobResult(id);
-      Progress report = new Progress(readAccumulator, start, progress);
-      while (true) {
+    CompletableFuture<MiniCluster> started = new CompletableFuture<>();
+    Thread starter = new Thread(() -> {
+      MiniCluster cluster = new MiniCluster(cfg);
+      try {
+        cluster.start();
+        started.complete(cluster);
+      } catch (Throwable e) {
         try {
-          JobResult done = result.get(PROGRESS_EVERY_SECONDS, TimeUnit.SECONDS);
-          if (!done.isSuccess()) {
-            Throwable cause = done.getSerializedThrowable()
-                .map(t -> t.deserializeError(JobRunner.class.getClassLoader()))
-                .orElse(new IllegalStateException(String.valueOf(done.getApplicationStatus())));
-            throw new IllegalStateException(
-                "job '" + jobName + "' failed: " + rootMessage(cause), cause);
-          }
-          return done.toJobExecutionResult(JobRunner.class.getClassLoader());
-        } catch (TimeoutException stillRunning) {
-          try {
-            report.print(cluster.getExecutionGraph(id).get(5, TimeUnit.SECONDS));
-          } catch (TimeoutException | ExecutionException e) {
-            // progress is best effort; the result decides success
-          }
+          cluster.close();
+        } catch (Exception closing) {
+          e.addSuppressed(closing);
+        }
+        started.completeExceptionally(e);
+      }
+    }, "local-flink-start");
+    starter.setDaemon(true);
+    starter.start();
+    return started;
+  }
+
+  private static JobExecutionResult runLocally(MiniCluster cluster, StreamExecutionEnvironment env,
+      String jobName, String readAccumulator, PrintStream progress) throws Exception {
+    var plan = env.getStreamGraph();
+    plan.setJobName(jobName);
+    long start = System.currentTimeMillis();
+    JobID id = cluster.submitJob(plan).get().getJobID();
+    CompletableFuture<JobResult> result = cluster.requestJobResult(id);
+    Progress report = new Progress(readAccumulator, start, progress);
+    while (true) {
+      try {
+        JobResult done = result.get(PROGRESS_EVERY_SECONDS, TimeUnit.SECONDS);
+        if (!done.isSuccess()) {
+          Throwable cause = done.getSerializedThrowable()
+              .map(t -> t.deserializeError(JobRunner.class.getClassLoader()))
+              .orElse(new IllegalStateException(String.valueOf(done.getApplicationStatus())));
+          throw new IllegalStateException(
+              "job '" + jobName + "' failed: " + rootMessage(cause), cause);
+        }
+        return done.toJobExecutionResult(JobRunner.class.getClassLoader());
+      } catch (TimeoutException stillRunning) {
+        try {
+          report.print(cluster.getExecutionGraph(id).get(5, TimeUnit.SECONDS));
+        } catch (TimeoutException | ExecutionException e) {
+          // progress is best effort; the result decides success
         }
       }
     }
