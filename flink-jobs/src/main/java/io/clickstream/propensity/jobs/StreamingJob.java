@@ -196,8 +196,8 @@ public final class StreamingJob {
           .setProperty("transaction.timeout.ms", "900000");
     } else {
       // Kafka's default linger (5 ms since 4.0): a score waits at most that long for others to
-      // share its request; sending each at once (0) cost the producer's thread several times
-      // the CPU under load. A score's latency is taken when it is scored, before the send.
+      // share its request, so the producer sends fewer, fuller requests than with 0. A score's
+      // latency (scored_at) is taken before the send.
       builder.setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
           .setProperty("linger.ms", "5");
     }
