@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.table.data.RowData;
 import org.apache.flink.table.runtime.typeutils.InternalTypeInfo;
 import org.apache.iceberg.Table;
@@ -165,8 +166,13 @@ public final class Lakehouse {
 
   <T> void write(DataStream<T> stream, MapFunction<T, RowData> toRow, LakehouseTable t,
       boolean upsert, String branch, Writer marker) {
-    DataStream<RowData> rows = rows(stream, toRow, t);
+    SingleOutputStreamOperator<RowData> rows = rows(stream, toRow, t);
     if (!upsert && !t.keyColumns().isEmpty()) {
+      // a task of its own, fed without a shuffle: chained to the stage that makes the rows, each
+      // writer would add a result partition to that stage's task (for its write results), and a
+      // BATCH result partition takes 512 network buffers; a cluster's default network memory
+      // (4,096 buffers) then runs out while the user stage runs
+      rows.startNewChain();
       writeInserts(rows, t, branch, marker);
       return;
     }
@@ -189,7 +195,7 @@ public final class Lakehouse {
 
   /**
    * Rows that are all new keys of a keyed table (a backfill writes each key once into an empty
-   * branch), as plain data files written where the rows are made. Iceberg's Flink sinks take a
+   * branch), as plain data files, without a shuffle by key. Iceberg's Flink sinks take a
    * table's identifier fields as equality fields even when they do not upsert, and then write
    * through an equality-delta writer (it remembers every key written, to turn a later delete of
    * it into a position delete) behind a shuffle by key. {@link FlinkSink} takes the table its
@@ -224,8 +230,8 @@ public final class Lakehouse {
     return this;
   }
 
-  private <T> DataStream<RowData> rows(DataStream<T> stream, MapFunction<T, RowData> toRow,
-      LakehouseTable t) {
+  private <T> SingleOutputStreamOperator<RowData> rows(DataStream<T> stream,
+      MapFunction<T, RowData> toRow, LakehouseTable t) {
     var rows = stream
         .map(toRow)
         .name("to-" + t.qualifiedName())

@@ -207,7 +207,7 @@ class BackfillJobTest {
   }
 
   @Test
-  void keyedGoldTablesAreWrittenWhereTheirRowsAreMadeAndKeepTheirKeys() throws Exception {
+  void keyedGoldTablesAreWrittenWithoutAShuffleByKeyAndKeepTheirKeys() throws Exception {
     Path csv = tmp.resolve("in.csv");
     Files.writeString(csv, "event_time,event_type,product_id,category_id,category_code,brand,price,"
         + "user_id,user_session\n2020-10-01 10:00:00 UTC,view,1,10,,,1.0,100,s1\n");
