@@ -170,8 +170,8 @@ public final class Lakehouse {
     if (!upsert && !t.keyColumns().isEmpty()) {
       // a task of its own, fed without a shuffle: chained to the stage that makes the rows, each
       // writer would add a result partition to that stage's task (for its write results), and a
-      // BATCH result partition takes 512 network buffers; a cluster's default network memory
-      // (4,096 buffers) then runs out while the user stage runs
+      // BATCH result partition takes 512 network buffers; with several keyed tables fed by one
+      // stage, a cluster's default network memory (4,096 buffers) runs out while it runs
       rows.startNewChain();
       writeInserts(rows, t, branch, marker);
       return;
