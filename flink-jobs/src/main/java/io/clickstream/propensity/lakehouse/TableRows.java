@@ -6,6 +6,7 @@ import io.clickstream.propensity.events.IngestedRecord;
 import io.clickstream.propensity.features.FeatureRules;
 import io.clickstream.propensity.features.FeaturedEvent;
 import io.clickstream.propensity.features.KeyMetrics;
+import java.nio.charset.StandardCharsets;
 import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.table.data.DecimalData;
 import org.apache.flink.table.data.GenericRowData;
@@ -150,8 +151,12 @@ public final class TableRows {
     return Double.isNaN(value) ? null : value;
   }
 
+  /**
+   * The string as UTF-8 bytes now, encoded by the JDK: Flink's own encoder (which fromString
+   * leaves to the writer) goes char by char; the bytes are the same, unpaired surrogates as '?'.
+   */
   static StringData str(String s) {
-    return s == null ? null : StringData.fromString(s);
+    return s == null ? null : StringData.fromBytes(s.getBytes(StandardCharsets.UTF_8));
   }
 
   static TimestampData seconds(long epochSecond) {

@@ -112,14 +112,68 @@ public abstract class RecordSerializer<T> extends TypeSerializerSingleton<T> {
     return new BigDecimal(new BigInteger(unscaled), scale);
   }
 
-  /** Variable-length (LEB128, zig-zag) long: ids, times and offsets mostly take 4-6 bytes, not 8. */
+  /**
+   * Variable-length (LEB128, zig-zag) long: ids, times and offsets mostly take 4-6 bytes, not 8.
+   * The bytes go out in as few calls as their count allows (one per byte was the serializers'
+   * hottest path: each call is a virtual one into the network or sort buffer).
+   */
   protected static void writeVarLong(long v, DataOutputView out) throws IOException {
     long z = (v << 1) ^ (v >> 63);
-    while ((z & ~0x7FL) != 0) {
-      out.writeByte((int) ((z & 0x7F) | 0x80));
-      z >>>= 7;
+    if ((z & ~0x7FL) == 0) {
+      out.writeByte((int) z);
+      return;
     }
-    out.writeByte((int) z);
+    // the first up to 8 bytes, big-endian in `head` (the order writeLong and friends use)
+    long head = 0;
+    int n = 0;
+    while ((z & ~0x7FL) != 0 && n < 8) {
+      head = (head << 8) | (z & 0x7F) | 0x80;
+      z >>>= 7;
+      n++;
+    }
+    if (n < 8) {
+      head = (head << 8) | z; // the last byte
+      writeBigEndian(head, n + 1, out);
+      return;
+    }
+    out.writeLong(head);
+    // 9 or 10 bytes in all: what is left of z fits in 2 more
+    if ((z & ~0x7FL) != 0) {
+      out.writeShort((int) (((z & 0x7F) | 0x80) << 8 | (z >>> 7)));
+    } else {
+      out.writeByte((int) z);
+    }
+  }
+
+  /** The low {@code n} (2-8) bytes of {@code bytes}, most significant first. */
+  private static void writeBigEndian(long bytes, int n, DataOutputView out) throws IOException {
+    switch (n) {
+      case 2:
+        out.writeShort((int) bytes);
+        break;
+      case 3:
+        out.writeShort((int) (bytes >>> 8));
+        out.writeByte((int) bytes);
+        break;
+      case 4:
+        out.writeInt((int) bytes);
+        break;
+      case 5:
+        out.writeInt((int) (bytes >>> 8));
+        out.writeByte((int) bytes);
+        break;
+      case 6:
+        out.writeInt((int) (bytes >>> 16));
+        out.writeShort((int) bytes);
+        break;
+      case 7:
+        out.writeInt((int) (bytes >>> 24));
+        out.writeShort((int) (bytes >>> 8));
+        out.writeByte((int) bytes);
+        break;
+      default:
+        out.writeLong(bytes);
+    }
   }
 
   protected static long readVarLong(DataInputView in) throws IOException {
@@ -148,9 +202,18 @@ public abstract class RecordSerializer<T> extends TypeSerializerSingleton<T> {
   /** Counts are small: one byte each in most records (a FeaturedEvent carries 20). */
   protected static void writeInts(int[] v, DataOutputView out) throws IOException {
     writeVarLong(v.length, out);
+    // encoded here first and written in one call (see writeVarLong)
+    byte[] bytes = new byte[v.length * 5];
+    int n = 0;
     for (int x : v) {
-      writeVarLong(x, out);
+      int z = (x << 1) ^ (x >> 31);
+      while ((z & ~0x7F) != 0) {
+        bytes[n++] = (byte) ((z & 0x7F) | 0x80);
+        z >>>= 7;
+      }
+      bytes[n++] = (byte) z;
     }
+    out.write(bytes, 0, n);
   }
 
   protected static int[] readInts(DataInputView in) throws IOException {
