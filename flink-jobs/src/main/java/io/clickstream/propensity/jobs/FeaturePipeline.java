@@ -63,15 +63,6 @@ public final class FeaturePipeline {
     public final DataStream<IngestedRecord> rejected;
     /** Distinct valid events with all 20 counts (50 features), late flag and (batch) label. */
     public final DataStream<FeaturedEvent> featured;
-    /**
-     * The same distinct events for silver, which needs none of their counts: in BATCH as they
-     * leave the user stage, grouped by user and day, so silver's writer (one open file per day
-     * partition) writes each file in runs, not a row at a time in turn as the product stage's
-     * output would have it; in STREAMING as they leave the last stage, like {@link #featured}
-     * (the stages before it flush their output every few milliseconds for the scores, which
-     * would hand silver's writer tiny buffers).
-     */
-    public final DataStream<FeaturedEvent> silver;
     /** Extra copies of exact duplicates, removed from silver. */
     public final DataStream<ClickEvent> duplicates;
     /** Current state per key of each set (gold metric rows). */
@@ -82,12 +73,11 @@ public final class FeaturePipeline {
     public final Map<FeatureSet, DataStream<DailySeed>> dailySeeds = new EnumMap<>(FeatureSet.class);
 
     Outputs(DataStream<IngestedRecord> bronze, DataStream<IngestedRecord> rejected,
-        DataStream<FeaturedEvent> featured, DataStream<FeaturedEvent> silver,
-        DataStream<ClickEvent> duplicates, Map<FeatureSet, DataStream<KeyMetrics>> metrics) {
+        DataStream<FeaturedEvent> featured, DataStream<ClickEvent> duplicates,
+        Map<FeatureSet, DataStream<KeyMetrics>> metrics) {
       this.bronze = bronze;
       this.rejected = rejected;
       this.featured = featured;
-      this.silver = silver;
       this.duplicates = duplicates;
       this.metrics = metrics;
     }
@@ -159,7 +149,7 @@ public final class FeaturePipeline {
     metrics.put(FeatureSet.USER, user.getSideOutput(userRows));
     metrics.put(FeatureSet.USER_PRODUCT, user.getSideOutput(userProductRows));
     metrics.put(FeatureSet.PRODUCT, product.getSideOutput(metricsTag(FeatureSet.PRODUCT)));
-    Outputs outputs = new Outputs(ingested, rejected, product, batch ? user : product,
+    Outputs outputs = new Outputs(ingested, rejected, product,
         cart.getSideOutput(SessionFeatureFunction.DUPLICATES), metrics);
     if (batch) {
       outputs.cartSeeds = cart.getSideOutput(SessionFeatureFunction.finalStateTag());

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.clickstream.propensity.features.FeatureRules;
-import io.clickstream.propensity.features.FeatureSet;
 import io.clickstream.propensity.lakehouse.Lakehouse;
 import io.clickstream.propensity.lakehouse.LakehouseTable;
 import io.clickstream.propensity.testing.Samples;
@@ -250,32 +249,6 @@ class BackfillJobTest {
         }
       }
       assertThat(generic).isEmpty();
-    } finally {
-      job.abandon();
-    }
-  }
-
-  @Test
-  void silverRowsAreWrittenFromTheUserStageWithoutAnotherShuffle() throws Exception {
-    Path csv = tmp.resolve("in.csv");
-    Files.writeString(csv, "event_time,event_type,product_id,category_id,category_code,brand,price,"
-        + "user_id,user_session\n2020-10-01 10:00:00 UTC,view,1,10,,,1.0,100,s1\n");
-    BackfillJob job = BackfillJob.builder().inputs(csv.toString())
-        .lakehouse(Lakehouse.at(tmp.resolve("wh").toString())).build();
-    StreamExecutionEnvironment env = BackfillJob.batchEnvironment(new Configuration());
-    job.prepareTables();
-    try {
-      job.addTo(env);
-      StreamGraph graph = env.getStreamGraph();
-      StreamNode rows = graph.getStreamNodes().stream()
-          .filter(n -> n.getOperatorName().equals("to-" + LakehouseTable.SILVER_EVENTS.qualifiedName()))
-          .findFirst().orElseThrow();
-      // the user stage's output runs by user and day: silver's day files are written in runs
-      // (the product stage's output would visit every day file in turn, product by product)
-      assertThat(rows.getInEdges()).hasSize(1);
-      assertThat(rows.getInEdges().get(0).getPartitioner()).isInstanceOf(ForwardPartitioner.class);
-      assertThat(graph.getStreamNode(rows.getInEdges().get(0).getSourceId()).getTransformationUID())
-          .isEqualTo(FeaturePipeline.stageUid(FeatureSet.CART));
     } finally {
       job.abandon();
     }
