@@ -178,7 +178,9 @@ final class BenchSoak implements Callable<Integer> {
       Thread replay = new Thread(() -> {
         try {
           new Replay(ro).run(new PrintStream(OutputStream.nullOutputStream()));
-        } catch (InterruptedException e) {
+        } catch (InterruptedException | org.apache.kafka.common.errors.InterruptException e) {
+          // stopped by the end of the soak (the producer reports an interrupted flush or send
+          // with Kafka's own unchecked exception): not a failure of the replay
           Thread.currentThread().interrupt();
         } catch (Throwable t) {
           replayError.set(t);
