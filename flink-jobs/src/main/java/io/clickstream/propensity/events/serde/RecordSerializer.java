@@ -114,66 +114,27 @@ public abstract class RecordSerializer<T> extends TypeSerializerSingleton<T> {
 
   /**
    * Variable-length (LEB128, zig-zag) long: ids, times and offsets mostly take 4-6 bytes, not 8.
-   * The bytes go out in as few calls as their count allows (one per byte was the serializers'
-   * hottest path: each call is a virtual one into the network or sort buffer).
+   * The bytes go out in one call (one per byte was the serializers' hottest path: each call is a
+   * virtual one into the network or sort buffer).
    */
   protected static void writeVarLong(long v, DataOutputView out) throws IOException {
-    long z = (v << 1) ^ (v >> 63);
-    if ((z & ~0x7FL) == 0) {
-      out.writeByte((int) z);
+    if (v >= -64 && v < 64) {
+      out.writeByte((int) ((v << 1) ^ (v >> 63)));
       return;
     }
-    // the first up to 8 bytes, big-endian in `head` (the order writeLong and friends use)
-    long head = 0;
-    int n = 0;
-    while ((z & ~0x7FL) != 0 && n < 8) {
-      head = (head << 8) | (z & 0x7F) | 0x80;
-      z >>>= 7;
-      n++;
-    }
-    if (n < 8) {
-      head = (head << 8) | z; // the last byte
-      writeBigEndian(head, n + 1, out);
-      return;
-    }
-    out.writeLong(head);
-    // 9 or 10 bytes in all: what is left of z fits in 2 more
-    if ((z & ~0x7FL) != 0) {
-      out.writeShort((int) (((z & 0x7F) | 0x80) << 8 | (z >>> 7)));
-    } else {
-      out.writeByte((int) z);
-    }
+    byte[] bytes = new byte[10];
+    out.write(bytes, 0, putVarLong(v, bytes, 0));
   }
 
-  /** The low {@code n} (2-8) bytes of {@code bytes}, most significant first. */
-  private static void writeBigEndian(long bytes, int n, DataOutputView out) throws IOException {
-    switch (n) {
-      case 2:
-        out.writeShort((int) bytes);
-        break;
-      case 3:
-        out.writeShort((int) (bytes >>> 8));
-        out.writeByte((int) bytes);
-        break;
-      case 4:
-        out.writeInt((int) bytes);
-        break;
-      case 5:
-        out.writeInt((int) (bytes >>> 8));
-        out.writeByte((int) bytes);
-        break;
-      case 6:
-        out.writeInt((int) (bytes >>> 16));
-        out.writeShort((int) bytes);
-        break;
-      case 7:
-        out.writeInt((int) (bytes >>> 24));
-        out.writeShort((int) (bytes >>> 8));
-        out.writeByte((int) bytes);
-        break;
-      default:
-        out.writeLong(bytes);
+  /** Encodes {@code v} as {@link #writeVarLong} does into {@code bytes} at {@code pos}; returns the end. */
+  private static int putVarLong(long v, byte[] bytes, int pos) {
+    long z = (v << 1) ^ (v >> 63);
+    while ((z & ~0x7FL) != 0) {
+      bytes[pos++] = (byte) ((z & 0x7F) | 0x80);
+      z >>>= 7;
     }
+    bytes[pos++] = (byte) z;
+    return pos;
   }
 
   protected static long readVarLong(DataInputView in) throws IOException {
@@ -202,16 +163,11 @@ public abstract class RecordSerializer<T> extends TypeSerializerSingleton<T> {
   /** Counts are small: one byte each in most records (a FeaturedEvent carries 20). */
   protected static void writeInts(int[] v, DataOutputView out) throws IOException {
     writeVarLong(v.length, out);
-    // encoded here first and written in one call (see writeVarLong)
+    // all of them in one call (see writeVarLong); an int takes at most 5 bytes
     byte[] bytes = new byte[v.length * 5];
     int n = 0;
     for (int x : v) {
-      int z = (x << 1) ^ (x >> 31);
-      while ((z & ~0x7F) != 0) {
-        bytes[n++] = (byte) ((z & 0x7F) | 0x80);
-        z >>>= 7;
-      }
-      bytes[n++] = (byte) z;
+      n = putVarLong(x, bytes, n);
     }
     out.write(bytes, 0, n);
   }
