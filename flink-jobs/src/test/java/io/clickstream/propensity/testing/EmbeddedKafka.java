@@ -148,11 +148,21 @@ public final class EmbeddedKafka implements AutoCloseable, BeforeAllCallback, Af
     return startMillis;
   }
 
-  /** Creates a topic (replication factor 1) and waits until it exists. */
+  /** Creates a topic (replication factor 1) and waits until every partition has a leader. */
   public void createTopic(String name, int partitions) {
     try (Admin admin = admin()) {
       admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1))).all()
           .get(30, TimeUnit.SECONDS);
+      // created means committed by the controller; a partition takes writes once the broker leads it
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      String state = describe(admin, name);
+      while (state.contains("leader=none") || state.startsWith("unknown")) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("topic " + name + " has partitions without a leader after 60 s: " + state);
+        }
+        Thread.sleep(100);
+        state = describe(admin, name);
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
@@ -219,7 +229,28 @@ public final class EmbeddedKafka implements AutoCloseable, BeforeAllCallback, Af
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
     } catch (ExecutionException | TimeoutException e) {
-      throw new IllegalStateException("produce to " + topic + " failed: " + e, e);
+      String state;
+      try (Admin admin = admin()) {
+        state = describe(admin, topic);
+      }
+      throw new IllegalStateException("produce to " + topic + " failed: " + e + "; partitions: " + state, e);
+    }
+  }
+
+  /** The topic's partitions as "p=leader/isr" (leader=none when it has none), or why not known. */
+  private static String describe(Admin admin, String topic) {
+    try {
+      var description = admin.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS)
+          .get(topic);
+      StringBuilder out = new StringBuilder();
+      for (var p : description.partitions()) {
+        out.append(p.partition()).append(": leader=")
+            .append(p.leader() == null || p.leader().isEmpty() ? "none" : p.leader().idString())
+            .append(" isr=").append(p.isr().size()).append("; ");
+      }
+      return out.toString();
+    } catch (Exception e) {
+      return "unknown (" + e + ")";
     }
   }
 
@@ -360,6 +391,9 @@ public final class EmbeddedKafka implements AutoCloseable, BeforeAllCallback, Af
     p.setProperty("auto.create.topics.enable", "true");
     p.setProperty("group.initial.rebalance.delay.ms", "0");
     p.setProperty("transaction.max.timeout.ms", "3600000");
+    // Its own controller fences a broker that misses heartbeats this long, and a fenced broker leads
+    // no partition: at the default 9 s that can happen while a job saturates both cores.
+    p.setProperty("broker.session.timeout.ms", "60000");
     // Tests are short-lived: small buffers and few threads on a shared 2-core machine.
     p.setProperty("num.network.threads", "2");
     p.setProperty("num.io.threads", "2");
