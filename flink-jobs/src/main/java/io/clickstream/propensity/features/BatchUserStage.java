@@ -49,6 +49,7 @@ public final class BatchUserStage extends KeyedProcessFunction<Long, FeaturedEve
   private transient ListState<FeaturedEvent> buffer;
   private transient Counter duplicates;
 
+  /** The side outputs of the four sets' gold rows may be one: each row names its set. */
   public BatchUserStage(SessionPolicy policy, OutputTag<KeyMetrics> cartRows,
       OutputTag<KeyMetrics> cartProductRows, OutputTag<KeyMetrics> userRows,
       OutputTag<KeyMetrics> userProductRows) {

@@ -13,6 +13,7 @@ import io.clickstream.propensity.features.FeatureSet;
 import io.clickstream.propensity.features.FeaturedEvent;
 import io.clickstream.propensity.features.GoldRows;
 import io.clickstream.propensity.features.KeyMetrics;
+import io.clickstream.propensity.features.MetricsBySet;
 import io.clickstream.propensity.features.SessionFeatureFunction;
 import io.clickstream.propensity.features.SessionPolicy;
 import io.clickstream.propensity.features.SessionSeed;
@@ -63,6 +64,15 @@ public final class FeaturePipeline {
     public final DataStream<IngestedRecord> rejected;
     /** Distinct valid events with all 20 counts (50 features), late flag and (batch) label. */
     public final DataStream<FeaturedEvent> featured;
+    /**
+     * The same distinct events for silver, which needs none of their counts: in BATCH as they
+     * leave the user stage, grouped by user and day, so silver's writer (one open file per day
+     * partition) writes each file in runs, not a row at a time in turn as the product stage's
+     * output would have it; in STREAMING as they leave the last stage, like {@link #featured}
+     * (the stages before it flush their output every few milliseconds for the scores, which
+     * would hand silver's writer tiny buffers).
+     */
+    public final DataStream<FeaturedEvent> silver;
     /** Extra copies of exact duplicates, removed from silver. */
     public final DataStream<ClickEvent> duplicates;
     /** Current state per key of each set (gold metric rows). */
@@ -73,11 +83,12 @@ public final class FeaturePipeline {
     public final Map<FeatureSet, DataStream<DailySeed>> dailySeeds = new EnumMap<>(FeatureSet.class);
 
     Outputs(DataStream<IngestedRecord> bronze, DataStream<IngestedRecord> rejected,
-        DataStream<FeaturedEvent> featured, DataStream<ClickEvent> duplicates,
-        Map<FeatureSet, DataStream<KeyMetrics>> metrics) {
+        DataStream<FeaturedEvent> featured, DataStream<FeaturedEvent> silver,
+        DataStream<ClickEvent> duplicates, Map<FeatureSet, DataStream<KeyMetrics>> metrics) {
       this.bronze = bronze;
       this.rejected = rejected;
       this.featured = featured;
+      this.silver = silver;
       this.duplicates = duplicates;
       this.metrics = metrics;
     }
@@ -117,13 +128,25 @@ public final class FeaturePipeline {
     OutputTag<KeyMetrics> userProductRows = metricsTag(FeatureSet.USER_PRODUCT);
     SingleOutputStreamOperator<FeaturedEvent> cart;
     SingleOutputStreamOperator<FeaturedEvent> user;
+    SingleOutputStreamOperator<KeyMetrics> userStageRows = null;
     if (batch) {
       // one stage keyed by user computes the cart sets too: one sort of the input fewer
+      OutputTag<KeyMetrics> allRows = new OutputTag<>(
+          FeatureSet.USER.prefix() + "-stage-metrics", FeatureSerializers.KEY_METRICS);
       cart = named(stream.keyBy(new SetKey.Id(FeatureSet.USER), Types.LONG)
-              .process(new BatchUserStage(policy, cartRows, cartProductRows, userRows,
-                  userProductRows)),
+              .process(new BatchUserStage(policy, allRows, allRows, allRows, allRows)),
           FeatureSet.CART, FeatureSet.CART_PRODUCT, FeatureSet.USER, FeatureSet.USER_PRODUCT);
       user = cart;
+      // its four sets' rows leave through one output and part by set in a task of their own,
+      // where their writers run: one BATCH result partition (512 network buffers) on the stage
+      // instead of four
+      userStageRows = cart.getSideOutput(allRows)
+          .process(new MetricsBySet(Map.of(FeatureSet.CART, cartRows,
+              FeatureSet.CART_PRODUCT, cartProductRows, FeatureSet.USER, userRows,
+              FeatureSet.USER_PRODUCT, userProductRows)))
+          .name("cart+cart_product+user+user_product-metrics").uid("user-stage-metrics")
+          .returns(FeatureSerializers.KEY_METRICS);
+      userStageRows.startNewChain();
     } else {
       cart = stage(stream.keyBy(new SetKey(FeatureSet.CART), PipelineSerializers.STRING_KEY),
           SessionFeatureFunction.streaming(policy, cartRows, cartProductRows),
@@ -144,12 +167,14 @@ public final class FeaturePipeline {
         flushMillis, FeatureSet.PRODUCT);
 
     Map<FeatureSet, DataStream<KeyMetrics>> metrics = new EnumMap<>(FeatureSet.class);
-    metrics.put(FeatureSet.CART, cart.getSideOutput(cartRows));
-    metrics.put(FeatureSet.CART_PRODUCT, cart.getSideOutput(cartProductRows));
-    metrics.put(FeatureSet.USER, user.getSideOutput(userRows));
-    metrics.put(FeatureSet.USER_PRODUCT, user.getSideOutput(userProductRows));
+    SingleOutputStreamOperator<?> cartRowsFrom = batch ? userStageRows : cart;
+    SingleOutputStreamOperator<?> userRowsFrom = batch ? userStageRows : user;
+    metrics.put(FeatureSet.CART, cartRowsFrom.getSideOutput(cartRows));
+    metrics.put(FeatureSet.CART_PRODUCT, cartRowsFrom.getSideOutput(cartProductRows));
+    metrics.put(FeatureSet.USER, userRowsFrom.getSideOutput(userRows));
+    metrics.put(FeatureSet.USER_PRODUCT, userRowsFrom.getSideOutput(userProductRows));
     metrics.put(FeatureSet.PRODUCT, product.getSideOutput(metricsTag(FeatureSet.PRODUCT)));
-    Outputs outputs = new Outputs(ingested, rejected, product,
+    Outputs outputs = new Outputs(ingested, rejected, product, batch ? user : product,
         cart.getSideOutput(SessionFeatureFunction.DUPLICATES), metrics);
     if (batch) {
       outputs.cartSeeds = cart.getSideOutput(SessionFeatureFunction.finalStateTag());

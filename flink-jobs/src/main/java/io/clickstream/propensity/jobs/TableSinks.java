@@ -51,7 +51,7 @@ public final class TableSinks {
       FeaturePipeline.Outputs out, TableSink rows, TableSink metricRows) {
     rows.write(out.bronze, new TableRows.Bronze(), LakehouseTable.BRONZE_RAW);
     rows.write(out.rejected, new TableRows.Rejected(), LakehouseTable.SILVER_REJECTED);
-    rows.write(out.featured, new TableRows.Silver(), LakehouseTable.SILVER_EVENTS);
+    rows.write(out.silver, new TableRows.Silver(), LakehouseTable.SILVER_EVENTS);
     for (FeatureSet set : FeatureSet.values()) {
       metricRows.write(out.metrics.get(set), new TableRows.Metrics(), LakehouseTable.metricsOf(set));
     }

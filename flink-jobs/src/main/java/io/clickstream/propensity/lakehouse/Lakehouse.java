@@ -168,11 +168,7 @@ public final class Lakehouse {
       boolean upsert, String branch, Writer marker) {
     SingleOutputStreamOperator<RowData> rows = rows(stream, toRow, t);
     if (!upsert && !t.keyColumns().isEmpty()) {
-      // a task of its own, fed without a shuffle: chained to the stage that makes the rows, each
-      // writer would add a result partition to that stage's task (for its write results), and a
-      // BATCH result partition takes 512 network buffers; with several keyed tables fed by one
-      // stage, a cluster's default network memory (4,096 buffers) runs out while it runs
-      rows.startNewChain();
+      // chained to the operator that makes the rows, without a shuffle
       writeInserts(rows, t, branch, marker);
       return;
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.clickstream.propensity.features.FeatureRules;
+import io.clickstream.propensity.features.FeatureSet;
 import io.clickstream.propensity.lakehouse.Lakehouse;
 import io.clickstream.propensity.lakehouse.LakehouseTable;
 import io.clickstream.propensity.testing.Samples;
@@ -24,9 +25,12 @@ import org.apache.flink.api.java.typeutils.runtime.kryo.KryoSerializer;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.CoreOptions;
 import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.runtime.jobgraph.JobGraph;
+import org.apache.flink.runtime.jobgraph.JobVertex;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.graph.StreamGraph;
 import org.apache.flink.streaming.api.graph.StreamNode;
+import org.apache.flink.streaming.api.graph.StreamingJobGraphGenerator;
 import org.apache.flink.streaming.runtime.partitioner.ForwardPartitioner;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.data.IcebergGenerics;
@@ -252,6 +256,71 @@ class BackfillJobTest {
     } finally {
       job.abandon();
     }
+  }
+
+  /**
+   * On a cluster every output of a BATCH task is a sort-merge result partition that holds 512
+   * network buffers while the task runs, each task in a slot of its own: a TaskManager of 2 GB per
+   * slot (docs/operations.md) has ~5,400 buffers per slot, room for 10. The user stage, whose
+   * subtasks run side by side, had five outputs (one per gold table it feeds, and the product
+   * shuffle): two of them did not fit a TaskManager of Flink's default size (4,096 buffers).
+   */
+  @Test
+  void theUserStageHasThreeOutputsAndNoTaskMoreThanFour() throws Exception {
+    BackfillJob job = tinyJob();
+    Configuration conf = new Configuration();
+    conf.set(CoreOptions.DEFAULT_PARALLELISM, 2);
+    StreamExecutionEnvironment env = BackfillJob.batchEnvironment(conf);
+    job.prepareTables();
+    try {
+      job.addTo(env);
+      JobGraph graph = StreamingJobGraphGenerator.createJobGraph(env.getStreamGraph());
+      Map<String, Integer> outputs = new HashMap<>();
+      for (JobVertex v : graph.getVertices()) {
+        outputs.put(v.getName(), v.getProducedDataSets().size());
+      }
+      assertThat(outputs.values()).as("result partitions per task: %s", outputs)
+          .allMatch(n -> n <= 4);
+      // the product shuffle, the four sets' rows in one stream, silver's write results
+      assertThat(outputs).as("result partitions per task").hasEntrySatisfying(
+          outputs.keySet().stream().filter(n -> n.startsWith("cart+cart_product+user+user_product-features"))
+              .findFirst().orElseThrow(), n -> assertThat(n).isEqualTo(3));
+      // the four sets' writers share a task, fed through that one output
+      assertThat(outputs.keySet()).filteredOn(n -> n.startsWith("cart+cart_product+user+user_product-metrics"))
+          .hasSize(1);
+    } finally {
+      job.abandon();
+    }
+  }
+
+  @Test
+  void silverRowsAreWrittenFromTheUserStageWithoutAnotherShuffle() throws Exception {
+    BackfillJob job = tinyJob();
+    StreamExecutionEnvironment env = BackfillJob.batchEnvironment(new Configuration());
+    job.prepareTables();
+    try {
+      job.addTo(env);
+      StreamGraph graph = env.getStreamGraph();
+      StreamNode rows = graph.getStreamNodes().stream()
+          .filter(n -> n.getOperatorName().equals("to-" + LakehouseTable.SILVER_EVENTS.qualifiedName()))
+          .findFirst().orElseThrow();
+      // the user stage's output runs by user and day: silver's day files are written in runs
+      // (the product stage's output would visit every day file in turn, product by product)
+      assertThat(rows.getInEdges()).hasSize(1);
+      assertThat(rows.getInEdges().get(0).getPartitioner()).isInstanceOf(ForwardPartitioner.class);
+      assertThat(graph.getStreamNode(rows.getInEdges().get(0).getSourceId()).getTransformationUID())
+          .isEqualTo(FeaturePipeline.stageUid(FeatureSet.CART));
+    } finally {
+      job.abandon();
+    }
+  }
+
+  private BackfillJob tinyJob() throws IOException {
+    Path csv = tmp.resolve("in.csv");
+    Files.writeString(csv, "event_time,event_type,product_id,category_id,category_code,brand,price,"
+        + "user_id,user_session\n2020-10-01 10:00:00 UTC,view,1,10,,,1.0,100,s1\n");
+    return BackfillJob.builder().inputs(csv.toString())
+        .lakehouse(Lakehouse.at(tmp.resolve("wh").toString())).build();
   }
 
   @Test
