@@ -92,14 +92,37 @@ public abstract class RecordSerializer<T> extends TypeSerializerSingleton<T> {
     return true;
   }
 
+  /**
+   * A nullable decimal: a presence byte, the scale, then the unscaled value as {@link
+   * BigInteger#toByteArray} writes it (length, minimal two's-complement bytes, big-endian). An
+   * unscaled value that fits a long (every price) is encoded and decoded from the long, in one
+   * write, without the BigInteger byte arrays: same bytes.
+   */
   protected static void writeDecimal(BigDecimal d, DataOutputView out) throws IOException {
-    out.writeBoolean(d != null);
-    if (d != null) {
-      byte[] unscaled = d.unscaledValue().toByteArray();
-      writeVarLong(d.scale(), out);
-      writeVarLong(unscaled.length, out);
-      out.write(unscaled);
+    if (d == null) {
+      out.writeBoolean(false);
+      return;
     }
+    BigInteger unscaled = d.unscaledValue();
+    int bits = unscaled.bitLength();
+    if (bits < Long.SIZE) {
+      long v = unscaled.longValue();
+      int length = bits / 8 + 1;
+      byte[] bytes = new byte[1 + 10 + 1 + length];
+      bytes[0] = 1;
+      int pos = putVarLong(d.scale(), bytes, 1);
+      pos = putVarLong(length, bytes, pos);
+      for (int shift = 8 * (length - 1); shift >= 0; shift -= 8) {
+        bytes[pos++] = (byte) (v >> shift);
+      }
+      out.write(bytes, 0, pos);
+      return;
+    }
+    byte[] bytes = unscaled.toByteArray();
+    out.writeBoolean(true);
+    writeVarLong(d.scale(), out);
+    writeVarLong(bytes.length, out);
+    out.write(bytes);
   }
 
   protected static BigDecimal readDecimal(DataInputView in) throws IOException {
@@ -107,7 +130,18 @@ public abstract class RecordSerializer<T> extends TypeSerializerSingleton<T> {
       return null;
     }
     int scale = (int) readVarLong(in);
-    byte[] unscaled = new byte[(int) readVarLong(in)];
+    int length = (int) readVarLong(in);
+    if (length < 1) {
+      throw new IOException("malformed decimal: " + length + " bytes");
+    }
+    if (length <= Long.BYTES) {
+      long v = in.readByte(); // the first byte carries the sign
+      for (int i = 1; i < length; i++) {
+        v = (v << 8) | (in.readByte() & 0xFF);
+      }
+      return BigDecimal.valueOf(v, scale);
+    }
+    byte[] unscaled = new byte[length];
     in.readFully(unscaled);
     return new BigDecimal(new BigInteger(unscaled), scale);
   }

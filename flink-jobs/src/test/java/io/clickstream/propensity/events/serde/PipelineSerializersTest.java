@@ -153,6 +153,43 @@ class PipelineSerializersTest {
         .containsExactly(ints);
   }
 
+  /** Decimals keep their bytes (presence, scale, BigInteger.toByteArray) and read back equal. */
+  @Test
+  void decimalsKeepTheirLayout() throws IOException {
+    java.util.Random random = new java.util.Random(11);
+    java.util.List<BigDecimal> values = new java.util.ArrayList<>(java.util.List.of(
+        BigDecimal.ZERO, new BigDecimal("0.000"), new BigDecimal("489.07"),
+        new BigDecimal("-0.000001"), new BigDecimal("1E+3"), new BigDecimal("127"),
+        new BigDecimal("128"), new BigDecimal("-128"), new BigDecimal("-129"),
+        BigDecimal.valueOf(Long.MAX_VALUE, 2), BigDecimal.valueOf(Long.MIN_VALUE, 2),
+        new BigDecimal(java.math.BigInteger.ONE.shiftLeft(63), 4),
+        new BigDecimal(java.math.BigInteger.ONE.shiftLeft(63).negate().subtract(java.math.BigInteger.ONE), 1),
+        new BigDecimal("123456789012345678901234567890.123456789"),
+        new BigDecimal("-98765432109876543210.5")));
+    for (int bits = 1; bits <= 63; bits++) {
+      long v = random.nextLong() >>> (64 - bits);
+      values.add(BigDecimal.valueOf(v, random.nextInt(200) - 100));
+      values.add(BigDecimal.valueOf(-v, random.nextInt(10)));
+    }
+    for (BigDecimal d : values) {
+      DataOutputSerializer out = new DataOutputSerializer(32);
+      RecordSerializer.writeDecimal(d, out);
+      java.io.ByteArrayOutputStream expected = new java.io.ByteArrayOutputStream();
+      byte[] unscaled = d.unscaledValue().toByteArray();
+      expected.write(1);
+      expected.writeBytes(leb128(d.scale()));
+      expected.writeBytes(leb128(unscaled.length));
+      expected.writeBytes(unscaled);
+      assertThat(out.getCopyOfBuffer()).as("bytes of %s", d).isEqualTo(expected.toByteArray());
+      assertThat(RecordSerializer.readDecimal(new DataInputDeserializer(out.getCopyOfBuffer())))
+          .as("%s read back", d).isEqualTo(d);
+    }
+    DataOutputSerializer out = new DataOutputSerializer(4);
+    RecordSerializer.writeDecimal(null, out);
+    assertThat(out.getCopyOfBuffer()).containsExactly(0);
+    assertThat(RecordSerializer.readDecimal(new DataInputDeserializer(out.getCopyOfBuffer()))).isNull();
+  }
+
   private static byte[] leb128(long v) {
     long z = (v << 1) ^ (v >> 63);
     java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
