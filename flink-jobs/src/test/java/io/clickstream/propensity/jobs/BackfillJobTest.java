@@ -260,10 +260,10 @@ class BackfillJobTest {
 
   /**
    * On a cluster every output of a BATCH task is a sort-merge result partition that holds 512
-   * network buffers while the task runs, each task in a slot of its own: a TaskManager of 2 GB per
-   * slot (docs/operations.md) has ~5,400 buffers per slot, room for 10. The user stage, whose
-   * subtasks run side by side, had five outputs (one per gold table it feeds, and the product
-   * shuffle): two of them did not fit a TaskManager of Flink's default size (4,096 buffers).
+   * network buffers while the task runs, and a TaskManager runs a task per slot side by side:
+   * one of 2 GB per slot (docs/operations.md) has ~5,400 buffers per slot, room for 10. The user
+   * stage had five outputs (one per gold table it feeds, and the product shuffle): two of its
+   * subtasks did not fit a TaskManager of Flink's default size (4,096 buffers).
    */
   @Test
   void theUserStageHasThreeOutputsAndNoTaskMoreThanFour() throws Exception {

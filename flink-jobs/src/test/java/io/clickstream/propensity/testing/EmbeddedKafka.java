@@ -237,7 +237,7 @@ public final class EmbeddedKafka implements AutoCloseable, BeforeAllCallback, Af
     }
   }
 
-  /** The topic's partitions as "p=leader/isr" (leader=none when it has none), or why not known. */
+  /** The topic's partitions as "0: leader=1 isr=1; ..." (leader=none when it has none), or why not known. */
   private static String describe(Admin admin, String topic) {
     try {
       var description = admin.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS)
