@@ -212,14 +212,9 @@ class BackfillJobTest {
 
   @Test
   void keyedGoldTablesAreWrittenWithoutAShuffleByKeyAndKeepTheirKeys() throws Exception {
-    Path csv = tmp.resolve("in.csv");
-    Files.writeString(csv, "event_time,event_type,product_id,category_id,category_code,brand,price,"
-        + "user_id,user_session\n2020-10-01 10:00:00 UTC,view,1,10,,,1.0,100,s1\n");
     Lakehouse lakehouse = Lakehouse.at(tmp.resolve("wh").toString());
-    BackfillJob job = BackfillJob.builder().inputs(csv.toString()).lakehouse(lakehouse).build();
-    Configuration conf = new Configuration();
-    conf.set(CoreOptions.DEFAULT_PARALLELISM, 2);
-    StreamExecutionEnvironment env = BackfillJob.batchEnvironment(conf);
+    BackfillJob job = tinyJob(lakehouse);
+    StreamExecutionEnvironment env = batchEnvironment(2);
     job.prepareTables();
     try {
       job.addTo(env);
@@ -267,10 +262,8 @@ class BackfillJobTest {
    */
   @Test
   void theUserStageHasThreeOutputsAndNoTaskMoreThanFour() throws Exception {
-    BackfillJob job = tinyJob();
-    Configuration conf = new Configuration();
-    conf.set(CoreOptions.DEFAULT_PARALLELISM, 2);
-    StreamExecutionEnvironment env = BackfillJob.batchEnvironment(conf);
+    BackfillJob job = tinyJob(Lakehouse.at(tmp.resolve("wh").toString()));
+    StreamExecutionEnvironment env = batchEnvironment(2);
     job.prepareTables();
     try {
       job.addTo(env);
@@ -295,7 +288,7 @@ class BackfillJobTest {
 
   @Test
   void silverRowsAreWrittenFromTheUserStageWithoutAnotherShuffle() throws Exception {
-    BackfillJob job = tinyJob();
+    BackfillJob job = tinyJob(Lakehouse.at(tmp.resolve("wh").toString()));
     StreamExecutionEnvironment env = BackfillJob.batchEnvironment(new Configuration());
     job.prepareTables();
     try {
@@ -315,12 +308,18 @@ class BackfillJobTest {
     }
   }
 
-  private BackfillJob tinyJob() throws IOException {
+  /** A backfill of one event into {@code lakehouse}, for tests of the job's graph. */
+  private BackfillJob tinyJob(Lakehouse lakehouse) throws IOException {
     Path csv = tmp.resolve("in.csv");
     Files.writeString(csv, "event_time,event_type,product_id,category_id,category_code,brand,price,"
         + "user_id,user_session\n2020-10-01 10:00:00 UTC,view,1,10,,,1.0,100,s1\n");
-    return BackfillJob.builder().inputs(csv.toString())
-        .lakehouse(Lakehouse.at(tmp.resolve("wh").toString())).build();
+    return BackfillJob.builder().inputs(csv.toString()).lakehouse(lakehouse).build();
+  }
+
+  private static StreamExecutionEnvironment batchEnvironment(int parallelism) {
+    Configuration conf = new Configuration();
+    conf.set(CoreOptions.DEFAULT_PARALLELISM, parallelism);
+    return BackfillJob.batchEnvironment(conf);
   }
 
   @Test
