@@ -15,6 +15,7 @@ import io.clickstream.propensity.scoring.ModelContract;
 import io.clickstream.propensity.scoring.Score;
 import io.clickstream.propensity.scoring.ScoreFunction;
 import io.clickstream.propensity.scoring.ScoreRecords;
+import io.clickstream.propensity.scoring.ScoreSerializer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -35,7 +36,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.apache.flink.api.common.eventtime.SerializableTimestampAssigner;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
@@ -151,7 +151,7 @@ public final class StreamingJob {
     TableSinks.addPipelineSinks(out, b.lakehouse::append, b.lakehouse::upsert);
     DataStream<Score> scores = out.featured
         .flatMap(new ScoreFunction(b.model)).name("score").uid("score")
-        .returns(TypeInformation.of(Score.class));
+        .returns(ScoreSerializer.TYPE);
     TableSinks.addScoresSink(scores, b.lakehouse::append);
     scores.sinkTo(scoresSink()).name("kafka-" + b.scoresTopic).uid("kafka-scores-sink");
     addTableMaintenance(env);

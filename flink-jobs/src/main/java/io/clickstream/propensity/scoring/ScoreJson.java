@@ -6,13 +6,13 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.SerializableString;
 import com.fasterxml.jackson.core.StreamWriteFeature;
 import com.fasterxml.jackson.core.io.SerializedString;
-import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import io.clickstream.propensity.features.FeatureRules;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.LocalDate;
+import org.apache.flink.core.memory.ByteArrayOutputStreamWithPos;
 
 /**
  * A score as the JSON value of the scores topic: the columns of {@code gold.session_scores}, flat,
@@ -45,7 +45,8 @@ public final class ScoreJson
   private static final SerializableString[] FEATURES = FeatureRules.MODEL_FEATURES.stream()
       .map(SerializedString::new).toArray(SerializableString[]::new);
 
-  private transient ByteArrayBuilder bytes;
+  // unsynchronized and one array: Jackson's ByteArrayBuilder walks a list of blocks per message
+  private transient ByteArrayOutputStreamWithPos bytes;
   private transient JsonGenerator generator;
   private transient UtcTimes times;
 
@@ -53,7 +54,7 @@ public final class ScoreJson
   public byte[] serialize(Score s) {
     try {
       if (generator == null) {
-        bytes = new ByteArrayBuilder(2048);
+        bytes = new ByteArrayOutputStreamWithPos(4096);
         generator = FACTORY.createGenerator(bytes, JsonEncoding.UTF8);
         generator.setRootValueSeparator(null); // one object per message, nothing between
         times = new UtcTimes();

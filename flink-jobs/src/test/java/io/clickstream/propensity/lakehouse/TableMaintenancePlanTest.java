@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.clickstream.propensity.scoring.Score;
+import io.clickstream.propensity.scoring.ScoreSerializer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.CoreOptions;
@@ -52,7 +52,7 @@ class TableMaintenancePlanTest {
     env.enableCheckpointing(300, CheckpointingMode.EXACTLY_ONCE);
     DataGeneratorSource<Score> source = new DataGeneratorSource<>(
         (GeneratorFunction<Long, Score>) TableMaintenancePlanTest::score, Long.MAX_VALUE,
-        RateLimiterStrategy.perSecond(100), TypeInformation.of(Score.class));
+        RateLimiterStrategy.perSecond(100), ScoreSerializer.TYPE);
     lakehouse.append(env.fromSource(source, WatermarkStrategy.noWatermarks(), "scores"),
         new TableRows.Scores(), TABLE);
     TableMaintenancePlan.builder()

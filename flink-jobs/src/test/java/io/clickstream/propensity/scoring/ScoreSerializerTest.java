@@ -1,0 +1,69 @@
+package io.clickstream.propensity.scoring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import org.apache.flink.core.memory.DataInputDeserializer;
+import org.apache.flink.core.memory.DataOutputSerializer;
+import org.junit.jupiter.api.Test;
+
+/** Every field of a score survives its trip to the table writer. */
+class ScoreSerializerTest {
+
+  private static Score roundTrip(Score s) throws IOException {
+    DataOutputSerializer out = new DataOutputSerializer(64);
+    ScoreSerializer.INSTANCE.serialize(s, out);
+    DataInputDeserializer in = new DataInputDeserializer(out.getCopyOfBuffer());
+    Score back = ScoreSerializer.INSTANCE.deserialize(in);
+    assertThat(in.available()).as("bytes left after reading").isZero();
+    DataOutputSerializer copied = new DataOutputSerializer(64);
+    ScoreSerializer.INSTANCE.copy(new DataInputDeserializer(out.getCopyOfBuffer()), copied);
+    assertThat(copied.getCopyOfBuffer()).isEqualTo(out.getCopyOfBuffer());
+    return back;
+  }
+
+  private static Score score() {
+    Score s = new Score();
+    s.eventId = "0f1e2d3c4b5a69788796a5b4c3d2e1f0";
+    s.userId = 520_088_904L;
+    s.userSession = "4d3b30da-a5e4-49df-b1a8-ba5943f1dd33";
+    s.productId = 5_100_816L;
+    s.eventTime = -86_401L; // before 1970: negative times survive
+    s.eventType = "remove_from_cart";
+    s.counts = new int[20];
+    for (int i = 0; i < s.counts.length; i++) {
+      s.counts[i] = i * 1_000_003 - 7;
+    }
+    s.late = true;
+    s.propensity = 0.123456789012345;
+    s.action = "offer_incentive";
+    s.modelName = "propensity-xgb";
+    s.modelVersion = "2026-12-02T10:00:00Z ünïcode";
+    s.ingestedAt = 1_795_600_000_123L;
+    s.scoredAt = 1_795_600_000_456L;
+    return s;
+  }
+
+  @Test
+  void everyFieldSurvives() throws IOException {
+    Score s = score();
+    Score back = roundTrip(s);
+    assertThat(back).usingRecursiveComparison().isEqualTo(s);
+    assertThat(back.propensity).isEqualTo(s.propensity); // bit for bit, not within a tolerance
+    assertThat(ScoreSerializer.INSTANCE.copy(s)).usingRecursiveComparison().isEqualTo(s)
+        .isNotSameAs(s);
+  }
+
+  @Test
+  void missingStringsAndCountsSurvive() throws IOException {
+    Score s = score();
+    s.eventId = "not-a-hex-id";
+    s.userSession = null;
+    s.counts = null;
+    s.modelVersion = null;
+    s.propensity = Double.NaN;
+    Score back = roundTrip(s);
+    assertThat(back).usingRecursiveComparison().ignoringFields("propensity").isEqualTo(s);
+    assertThat(back.propensity).isNaN();
+  }
+}
