@@ -148,16 +148,55 @@ public abstract class RecordSerializer<T> extends TypeSerializerSingleton<T> {
 
   /**
    * Variable-length (LEB128, zig-zag) long: ids, times and offsets mostly take 4-6 bytes, not 8.
-   * The bytes go out in one call (one per byte was the serializers' hottest path: each call is a
-   * virtual one into the network or sort buffer).
+   * Up to 8 bytes are packed into one long and go out in at most three calls (a call per byte, each
+   * a virtual one into the network or sort buffer, or an array per number cost more).
    */
   protected static void writeVarLong(long v, DataOutputView out) throws IOException {
-    if (v >= -64 && v < 64) {
-      out.writeByte((int) ((v << 1) ^ (v >> 63)));
+    long z = (v << 1) ^ (v >> 63);
+    if (z >>> 7 == 0) {
+      out.writeByte((int) z);
       return;
     }
-    byte[] bytes = new byte[10];
-    out.write(bytes, 0, putVarLong(v, bytes, 0));
+    if (z >>> 56 != 0) { // 9 or 10 bytes: values far from zero only
+      byte[] bytes = new byte[10];
+      out.write(bytes, 0, putVarLong(v, bytes, 0));
+      return;
+    }
+    long packed = 0; // the bytes in order, the first one highest
+    int n = 1;
+    while (z >>> 7 != 0) {
+      packed = (packed << 8) | (z & 0x7F) | 0x80;
+      z >>>= 7;
+      n++;
+    }
+    packed = (packed << 8) | z;
+    switch (n) {
+      case 2:
+        out.writeShort((int) packed);
+        break;
+      case 3:
+        out.writeShort((int) (packed >>> 8));
+        out.writeByte((int) packed);
+        break;
+      case 4:
+        out.writeInt((int) packed);
+        break;
+      case 5:
+        out.writeInt((int) (packed >>> 8));
+        out.writeByte((int) packed);
+        break;
+      case 6:
+        out.writeInt((int) (packed >>> 16));
+        out.writeShort((int) packed);
+        break;
+      case 7:
+        out.writeInt((int) (packed >>> 24));
+        out.writeShort((int) (packed >>> 8));
+        out.writeByte((int) packed);
+        break;
+      default:
+        out.writeLong(packed);
+    }
   }
 
   /** Encodes {@code v} as {@link #writeVarLong} does into {@code bytes} at {@code pos}; returns the end. */
