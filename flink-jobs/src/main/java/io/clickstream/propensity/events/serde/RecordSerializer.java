@@ -170,32 +170,18 @@ public abstract class RecordSerializer<T> extends TypeSerializerSingleton<T> {
       n++;
     }
     packed = (packed << 8) | z;
-    switch (n) {
-      case 2:
-        out.writeShort((int) packed);
-        break;
-      case 3:
-        out.writeShort((int) (packed >>> 8));
+    // the n bytes, highest first, an int's worth at a time, then a short's, then a byte
+    for (int left = n; left > 0; ) {
+      if (left >= 4) {
+        out.writeInt((int) (packed >>> 8 * (left - 4)));
+        left -= 4;
+      } else if (left >= 2) {
+        out.writeShort((int) (packed >>> 8 * (left - 2)));
+        left -= 2;
+      } else {
         out.writeByte((int) packed);
-        break;
-      case 4:
-        out.writeInt((int) packed);
-        break;
-      case 5:
-        out.writeInt((int) (packed >>> 8));
-        out.writeByte((int) packed);
-        break;
-      case 6:
-        out.writeInt((int) (packed >>> 16));
-        out.writeShort((int) packed);
-        break;
-      case 7:
-        out.writeInt((int) (packed >>> 24));
-        out.writeShort((int) (packed >>> 8));
-        out.writeByte((int) packed);
-        break;
-      default:
-        out.writeLong(packed);
+        left = 0;
+      }
     }
   }
 
