@@ -22,25 +22,15 @@ class ScoreSerializerTest {
     return back;
   }
 
+  /** The JSON tests' score, with the values whose encodings differ most from the usual ones. */
   private static Score score() {
-    Score s = new Score();
-    s.eventId = "0f1e2d3c4b5a69788796a5b4c3d2e1f0";
-    s.userId = 520_088_904L;
-    s.userSession = "4d3b30da-a5e4-49df-b1a8-ba5943f1dd33";
-    s.productId = 5_100_816L;
+    Score s = ScoreJsonTest.score();
     s.eventTime = -86_401L; // before 1970: negative times survive
-    s.eventType = "remove_from_cart";
-    s.counts = new int[20];
     for (int i = 0; i < s.counts.length; i++) {
-      s.counts[i] = i * 1_000_003 - 7;
+      s.counts[i] = i * 1_000_003 - 7; // negative and multi-byte counts
     }
-    s.late = true;
     s.propensity = 0.123456789012345;
-    s.action = "offer_incentive";
-    s.modelName = "propensity-xgb";
-    s.modelVersion = "2026-12-02T10:00:00Z ünïcode";
-    s.ingestedAt = 1_795_600_000_123L;
-    s.scoredAt = 1_795_600_000_456L;
+    s.modelVersion = "2026-12-02T10:00:00Z \u65e5\u672c"; // beyond Latin-1
     return s;
   }
 
